@@ -1,0 +1,4 @@
+export * from "./architectures";
+export * from "./classes";
+export * from "./metrics";
+export * from "./preprocess";
