@@ -1,0 +1,7 @@
+export * from "./download";
+export * from "./files";
+export * from "./fixture";
+export * from "./idx";
+export * from "./load";
+export * from "./locate";
+export * from "./split";

@@ -1,0 +1,71 @@
+/** mulberry32: a tiny, well-known seeded PRNG; enough for shuffling and splits. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffleInPlace<T extends { length: number; [i: number]: number }>(arr: T, random: () => number): T {
+  for (let i = arr.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = arr[i];
+    arr[i] = arr[j];
+    arr[j] = t;
+  }
+  return arr;
+}
+
+export interface SplitIndices {
+  train: Int32Array;
+  validation: Int32Array;
+}
+
+/** Seeded, stratified split: each class keeps its share in both parts (round(n_c * fraction)
+ * per class to validation). Index order within each part is shuffled by the same seed. */
+export function stratifiedSplit(labels: ArrayLike<number>, validationFraction: number, seed: number): SplitIndices {
+  if (!(validationFraction >= 0 && validationFraction < 1)) {
+    throw new RangeError(`validation fraction must be in [0, 1), got ${validationFraction}`);
+  }
+  const random = seededRandom(seed);
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i];
+    let list = byClass.get(c);
+    if (!list) byClass.set(c, (list = []));
+    list.push(i);
+  }
+  const train: number[] = [];
+  const validation: number[] = [];
+  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+    const idx = shuffleInPlace(byClass.get(c)!, random);
+    const nVal = Math.round(idx.length * validationFraction);
+    validation.push(...idx.slice(0, nVal));
+    train.push(...idx.slice(nVal));
+  }
+  return {
+    train: shuffleInPlace(Int32Array.from(train), random),
+    validation: shuffleInPlace(Int32Array.from(validation), random),
+  };
+}
+
+/** Gathers the images (784 bytes each) and labels at the given indices. */
+export function gather(
+  images: Uint8Array,
+  labels: Uint8Array,
+  indices: ArrayLike<number>,
+  pixels = 784,
+): { images: Uint8Array; labels: Uint8Array } {
+  const outImages = new Uint8Array(indices.length * pixels);
+  const outLabels = new Uint8Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    outImages.set(images.subarray(i * pixels, (i + 1) * pixels), k * pixels);
+    outLabels[k] = labels[i];
+  }
+  return { images: outImages, labels: outLabels };
+}
