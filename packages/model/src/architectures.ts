@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { IMAGE_SIZE, NUM_CLASSES } from "./classes";
 
 export interface ArchitectureOptions {
+  // Dropout takes no seed on purpose: a seeded tfjs dropout layer draws the same mask every step.
   /** Dropout rate before the dense head (reference-cnn, mlp). */
   dropout?: number;
   /** Seed for the initial weights, so the same seed gives the same starting model. */
@@ -38,7 +39,7 @@ const referenceCnn: Architecture = {
         tf.layers.maxPooling2d({ poolSize: 2 }),
         tf.layers.conv2d({ filters: 128, kernelSize: 3, activation: "relu", ...init() }),
         tf.layers.flatten(),
-        tf.layers.dropout({ rate: dropout, seed }),
+        tf.layers.dropout({ rate: dropout }),
         tf.layers.dense({ units: 128, activation: "relu", ...init() }),
         tf.layers.dense({ units: NUM_CLASSES, activation: "softmax", ...init() }),
       ],
@@ -57,7 +58,7 @@ const mlp: Architecture = {
       layers: [
         tf.layers.flatten({ inputShape }),
         tf.layers.dense({ units: 256, activation: "relu", ...init() }),
-        tf.layers.dropout({ rate: dropout, seed }),
+        tf.layers.dropout({ rate: dropout }),
         tf.layers.dense({ units: NUM_CLASSES, activation: "softmax", ...init() }),
       ],
     });

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE } from "./architectures";
+
+export const BACKEND_PREFERENCES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
+
+/** One training job's settings. The same schema validates the dashboard form, the API and the CLI;
+ * defaults are the reference recipe (Adam 0.001, batch 64, 20% validation, early stopping). */
+export const trainConfigSchema = z.object({
+  name: z.string().trim().min(1, "name is required").max(200, "name is at most 200 characters"),
+  architecture: z.enum(ARCHITECTURE_NAMES).default(DEFAULT_ARCHITECTURE),
+  epochs: z.number().int("epochs must be a whole number").min(1, "at least 1 epoch").max(200, "at most 200 epochs").default(15),
+  batchSize: z.number().int("batch size must be a whole number").min(1, "batch size must be at least 1").max(4096).default(64),
+  learningRate: z.number().gt(0, "learning rate must be positive").max(1, "learning rate must be at most 1").default(0.001),
+  validationSplit: z.number().min(0.01, "validation split must be at least 0.01").max(0.5).default(0.2),
+  /** Epochs without a validation-loss improvement before stopping; 0 turns early stopping off. */
+  patience: z.number().int().min(0).max(200).default(3),
+  dropout: z.number().min(0).max(0.9).default(0.3),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  backend: z.enum(BACKEND_PREFERENCES).default("auto"),
+  /** Use at most this many training images (0 = all): quick experiments and tests. */
+  maxTrainImages: z.number().int().min(0).default(0),
+});
+
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+
+export function parseTrainConfig(input: unknown): TrainConfig {
+  return trainConfigSchema.parse(input);
+}

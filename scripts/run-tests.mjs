@@ -1,0 +1,43 @@
+// Runs every test suite (vitest per package via turbo, then Playwright in Chromium), streams their
+// output, and ends with one line "N passed, N failed, N skipped" summed over all of them.
+import { spawn } from "node:child_process";
+
+const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let anyFailed = false;
+
+function run(cmd, args, parse) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+    let out = "";
+    const onData = (stream) => (d) => {
+      stream.write(d);
+      out += d.toString();
+    };
+    child.stdout.on("data", onData(process.stdout));
+    child.stderr.on("data", onData(process.stderr));
+    child.on("close", (code) => {
+      parse(strip(out));
+      if (code !== 0) anyFailed = true;
+      resolve(code);
+    });
+  });
+}
+
+const vitestSummary = (text) => {
+  // Vitest: "      Tests  12 passed | 1 skipped (13)" once per package.
+  for (const line of text.split("\n").filter((l) => /^\s*(\S+:\s+)?Tests\s+\d+ /.test(l))) {
+    for (const [, n, kind] of line.matchAll(/(\d+) (passed|failed|skipped)/g)) totals[kind] += Number(n);
+  }
+};
+const playwrightSummary = (text) => {
+  for (const [, n, kind] of text.matchAll(/^\s+(\d+) (passed|failed|skipped|flaky)\b/gm)) {
+    totals[kind === "flaky" ? "passed" : kind] += Number(n);
+  }
+};
+
+await run("pnpm", ["turbo", "run", "test", "--concurrency=1", "--output-logs=full"], vitestSummary);
+await run("pnpm", ["--filter", "@fmnist/web", "test:e2e"], playwrightSummary);
+
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(anyFailed || totals.failed > 0 || totals.passed === 0 ? 1 : 0);
