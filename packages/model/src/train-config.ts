@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE } from "./architectures";
 
+export const DATASETS = ["fashion-mnist", "fixture-subset"] as const;
 export const BACKEND_PREFERENCES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
 
@@ -18,6 +19,9 @@ export const trainConfigSchema = z.object({
   dropout: z.number().min(0).max(0.9).default(0.3),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   backend: z.enum(BACKEND_PREFERENCES).default("auto"),
+  /** "fashion-mnist": the full dataset; "fixture-subset": the shipped 2,000/500-image real subset
+   * (quick demos and tests). */
+  dataset: z.enum(DATASETS).default("fashion-mnist"),
   /** Use at most this many training images (0 = all): quick experiments and tests. */
   maxTrainImages: z.number().int().min(0).default(0),
 });
