@@ -1,0 +1,7 @@
+// Input schemas and their constants, browser-safe (no database client): the web uses them for
+// its controls and forms.
+export * from "../router/compare/compare.schema";
+export * from "../router/run/byId.schema";
+export * from "../router/run/id.schema";
+export * from "../router/run/list.schema";
+export * from "../router/run/misclassified.schema";

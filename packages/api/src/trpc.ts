@@ -1,0 +1,100 @@
+/**
+ * tRPC setup, done once: context (database + dialect + request headers), superjson, an error
+ * formatter that turns zod failures into a readable BAD_REQUEST message with field errors, and the
+ * procedure builders every router uses.
+ */
+import { createDb, db as sharedDb, type Db } from "@fmnist/db/client";
+import { databaseKind, databaseUrl } from "@fmnist/db/config";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError, z } from "zod";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Context {
+  db: Db;
+  /** Raw SQL differs per provider (JSON paths, placeholders); Prisma queries do not care. */
+  dialect: Dialect;
+  headers: Headers;
+}
+
+export interface CreateContextOptions {
+  headers?: Headers;
+  /** Another database than the process-wide one (tests, bench). */
+  db?: Db;
+  /** Needed when `db` is given and is not SQLite. */
+  dialect?: Dialect;
+}
+
+export function createTRPCContext(opts: CreateContextOptions = {}): Context {
+  return {
+    db: opts.db ?? sharedDb(),
+    dialect: opts.dialect ?? (opts.db ? "sqlite" : databaseKind(databaseUrl())),
+    headers: opts.headers ?? new Headers(),
+  };
+}
+
+/** A context on its own database URL (tests, scripts). */
+export function createContextForUrl(url: string): Context {
+  return { db: createDb(url), dialect: databaseKind(url), headers: new Headers() };
+}
+
+/** "limit: Too big: expected number to be <=100; ids: ..." — one line a person can act on. */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map(String).join(".");
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join("; ");
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const zodError = error.cause instanceof ZodError ? error.cause : null;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Field errors for forms: { formErrors: [...], fieldErrors: { limit: [...] } }.
+        zodError: zodError ? z.flattenError(zodError) : null,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const mergeRouters = t.mergeRouters;
+
+/**
+ * tRPC puts the zod issues, as JSON, in the message of an input error. This rewrites it to one
+ * readable line for every caller (HTTP clients and `createCaller` alike); the issues stay in
+ * `cause` and, over HTTP, in `data.zodError`.
+ */
+const readableInputErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === "BAD_REQUEST" && result.error.cause instanceof ZodError) {
+    result.error.message = `Invalid input: ${describeZodError(result.error.cause)}`;
+  }
+  return result;
+});
+
+/** Anyone may read: the dashboard is read-only for now. */
+export const publicProcedure = t.procedure.use(readableInputErrors);
+
+/**
+ * For mutations (new run, cancel, delete). When FMNIST_ADMIN_TOKEN is set, the request must carry
+ * it as `Authorization: Bearer <token>`; unset means a trusted single-user setup.
+ */
+export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
+  const token = process.env.FMNIST_ADMIN_TOKEN?.trim();
+  if (token) {
+    const given = ctx.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
+    if (given !== token) {
+      throw new TRPCError({ code: "UNAUTHORIZED", message: "This action needs the admin token (FMNIST_ADMIN_TOKEN)." });
+    }
+  }
+  return next();
+});

@@ -1,0 +1,125 @@
+// A throwaway, migrated SQLite database per test file, and compact row builders.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDb, type Db } from "@fmnist/db/client";
+import { migrate } from "@fmnist/db/migrate";
+import { classificationReport, type ConfusionMatrix } from "@fmnist/model";
+import { createCaller, createTRPCContext } from "../src/index";
+
+export interface TestDb {
+  db: Db;
+  url: string;
+  api: ReturnType<typeof createCaller>;
+  close(): Promise<void>;
+}
+
+export async function createTestDb(prefix = "fmnist-api-"): Promise<TestDb> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const url = `file:${join(dir, "test.db")}`;
+  await migrate(url, { log: () => {} });
+  const db = createDb(url);
+  return {
+    db,
+    url,
+    api: createCaller(createTRPCContext({ db, dialect: "sqlite" })),
+    async close() {
+      await db.$disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunSeed {
+  name: string;
+  status?: string;
+  architecture?: string;
+  batchSize?: number;
+  learningRate?: number;
+  epochs?: number;
+  testAccuracy?: number | null;
+  bestValAccuracy?: number | null;
+  durationMs?: number | null;
+  backend?: string | null;
+  createdAt?: Date;
+  /** Adds an evaluation with this confusion matrix (and its report). */
+  confusionMatrix?: ConfusionMatrix;
+}
+
+export async function insertRun(db: Db, seed: RunSeed): Promise<string> {
+  const epochs = seed.epochs ?? 2;
+  const config = {
+    architecture: seed.architecture ?? "tiny-cnn",
+    epochs,
+    batchSize: seed.batchSize ?? 64,
+    learningRate: seed.learningRate ?? 0.001,
+    validationSplit: 0.2,
+    patience: 3,
+    dropout: 0.3,
+    seed: 1,
+    backend: "auto",
+    dataset: { dir: "/nonexistent/fixture", source: "explicit", subset: null },
+  };
+  const run = await db.run.create({
+    data: {
+      name: seed.name,
+      architecture: config.architecture,
+      config,
+      seed: 1,
+      status: seed.status ?? "SUCCEEDED",
+      epochsPlanned: epochs,
+      epochsCompleted: epochs,
+      testAccuracy: seed.testAccuracy ?? null,
+      bestValAccuracy: seed.bestValAccuracy ?? null,
+      durationMs: seed.durationMs ?? null,
+      backend: seed.backend === undefined ? "cpu" : seed.backend,
+      createdAt: seed.createdAt ?? new Date(),
+      epochs: {
+        create: Array.from({ length: epochs }, (_, i) => ({
+          epoch: i + 1,
+          loss: 1 / (i + 1),
+          accuracy: 0.5 + i * 0.1,
+          valLoss: 1.1 / (i + 1),
+          valAccuracy: 0.45 + i * 0.1,
+          learningRate: config.learningRate,
+          durationMs: 1000,
+          imagesPerSec: 1600,
+        })),
+      },
+    },
+  });
+  if (seed.confusionMatrix) {
+    const report = classificationReport(seed.confusionMatrix);
+    const misclassified = [];
+    let index = 0;
+    for (let t = 0; t < seed.confusionMatrix.length; t++) {
+      for (let p = 0; p < seed.confusionMatrix.length; p++) {
+        for (let k = 0; k < seed.confusionMatrix[t][p]; k++, index++) {
+          if (t === p) continue;
+          const probabilities = new Array(10).fill(0.02);
+          probabilities[p] = 0.6 + (index % 30) / 100;
+          misclassified.push({ testIndex: index, trueLabel: t, predLabel: p, confidence: probabilities[p], probabilities });
+        }
+      }
+    }
+    await db.evaluation.create({
+      data: {
+        runId: run.id,
+        testAccuracy: report.accuracy,
+        testLoss: 0.4,
+        numExamples: index,
+        confusionMatrix: seed.confusionMatrix,
+        report: report as object,
+        misclassified: { create: misclassified },
+      },
+    });
+  }
+  return run.id;
+}
+
+/** A 10x10 matrix with `hit` on the diagonal and the given off-diagonal cells. */
+export function matrix(hit: number, cells: [number, number, number][] = []): ConfusionMatrix {
+  const m = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? hit : 0)));
+  for (const [t, p, v] of cells) m[t][p] = v;
+  return m;
+}
