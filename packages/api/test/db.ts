@@ -42,6 +42,7 @@ export interface RunSeed {
   durationMs?: number | null;
   backend?: string | null;
   createdAt?: Date;
+  datasetDir?: string;
   /** Adds an evaluation with this confusion matrix (and its report). */
   confusionMatrix?: ConfusionMatrix;
 }
@@ -58,7 +59,7 @@ export async function insertRun(db: Db, seed: RunSeed): Promise<string> {
     dropout: 0.3,
     seed: 1,
     backend: "auto",
-    dataset: { dir: "/nonexistent/fixture", source: "explicit", subset: null },
+    dataset: { dir: seed.datasetDir ?? "/nonexistent/fixture", source: "explicit", subset: null },
   };
   const run = await db.run.create({
     data: {

@@ -137,6 +137,12 @@ describe("runs.misclassified", () => {
   });
 });
 
+describe("runs.dataset", () => {
+  it("names the dataset directory the run trained on", async () => {
+    expect(await t.api.runs.dataset({ id: ids["alpha cnn"] })).toEqual({ dir: "/nonexistent/fixture", dataset: null });
+  });
+});
+
 describe("runs.facets", () => {
   it("counts statuses and lists architectures", async () => {
     const f = await t.api.runs.facets();
@@ -144,6 +150,6 @@ describe("runs.facets", () => {
     expect(f.statusCounts).toEqual({ QUEUED: 0, RUNNING: 1, SUCCEEDED: 3, FAILED: 1, CANCELLED: 0 });
     expect(f.active).toBe(1);
     expect(f.architectures.find((a) => a.name === "mlp")?.count).toBe(2);
-    expect(f.architectures.map((a) => a.name)).toContain("reference-cnn");
+    expect(f.architectures.map((a) => a.name)).toEqual(["mlp", "reference-cnn", "tiny-cnn"]);
   });
 });

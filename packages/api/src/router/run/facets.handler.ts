@@ -1,9 +1,9 @@
 import { RUN_STATUSES, type RunStatus } from "@fmnist/db";
-import { ARCHITECTURE_NAMES } from "@fmnist/model";
 import type { Context } from "../../trpc";
 
-/** What the filters offer: every known architecture (and any other found in the runs), and how
- * many runs are in each status (the page polls while some are QUEUED or RUNNING). */
+/** What the filters offer: the architectures that have runs, and how many runs are in each status
+ * (the page polls while some are QUEUED or RUNNING). The architecture list comes from the data, not
+ * @fmnist/model, so the server bundle does not load tfjs for it. */
 export async function facetsHandler(ctx: Context) {
   const [byStatus, byArchitecture] = await Promise.all([
     ctx.db.run.groupBy({ by: ["status"], _count: { _all: true } }),
@@ -11,13 +11,13 @@ export async function facetsHandler(ctx: Context) {
   ]);
   const statusCounts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
   for (const row of byStatus) if (row.status in statusCounts) statusCounts[row.status as RunStatus] = row._count._all;
-  const architectures = [...ARCHITECTURE_NAMES] as string[];
-  for (const row of byArchitecture) if (!architectures.includes(row.architecture)) architectures.push(row.architecture);
   const total = byStatus.reduce((s, r) => s + r._count._all, 0);
   return {
     total,
     statusCounts,
-    architectures: architectures.map((name) => ({ name, count: byArchitecture.find((r) => r.architecture === name)?._count._all ?? 0 })),
+    architectures: byArchitecture
+      .map((r) => ({ name: r.architecture, count: r._count._all }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     active: statusCounts.QUEUED + statusCounts.RUNNING,
   };
 }

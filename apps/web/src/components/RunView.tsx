@@ -1,0 +1,252 @@
+"use client";
+
+import type { RouterOutputs } from "@fmnist/api";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { classNames, type Locale } from "~/lib/classes";
+import { bytes, dateTime, duration, num, pct, valueText } from "~/lib/format";
+import { useTRPC } from "~/trpc/react";
+import { ConfusionMatrix, type MatrixMode } from "./ConfusionMatrix";
+import { Curves } from "./Curves";
+import { MisclassifiedGallery, type PairFilter } from "./MisclassifiedGallery";
+import { ReportTable } from "./ReportTable";
+import { LOCALE_OPTIONS, Segmented } from "./Segmented";
+import { StatusBadge } from "./StatusBadge";
+
+type Run = RouterOutputs["runs"]["byId"];
+
+export function RunView({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const run = useQuery(
+    trpc.runs.byId.queryOptions(
+      { id },
+      { refetchInterval: (q) => (q.state.data && (q.state.data.status === "RUNNING" || q.state.data.status === "QUEUED") ? 2000 : false) },
+    ),
+  );
+  const [locale, setLocale] = useState<Locale>("en");
+  const [mode, setMode] = useState<MatrixMode>("counts");
+  const [pair, setPair] = useState<PairFilter>({ trueLabel: null, predLabel: null });
+
+  if (run.error) {
+    return (
+      <div className="panel empty">
+        <h2>{run.error.data?.code === "NOT_FOUND" ? "Run not found" : "Could not load the run"}</h2>
+        <p className="muted">{run.error.message}</p>
+        <Link href="/" className="btn">
+          ← All experiments
+        </Link>
+      </div>
+    );
+  }
+  if (!run.data) return <p className="muted">Loading run…</p>;
+  const r = run.data;
+  const names = classNames(locale);
+  const evaluation = r.evaluation;
+
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <div className="small">
+            <Link href="/">← Experiments</Link>
+          </div>
+          <h1 className="row" data-testid="run-name">
+            {r.name} <StatusBadge status={r.status} />
+          </h1>
+          <div className="subtitle">
+            {r.architecture} · started {dateTime(r.startedAt ?? r.createdAt)} · <span className="mono">{r.id}</span>
+          </div>
+        </div>
+        <div className="row">
+          <Segmented label="Class names" value={locale} options={LOCALE_OPTIONS} onChange={setLocale} />
+          <Artifacts run={r} />
+        </div>
+      </div>
+
+      {r.status === "FAILED" && r.error && <div className="error-box" style={{ marginBottom: 16 }}>{r.error}</div>}
+      {(r.status === "RUNNING" || r.status === "QUEUED") && <LiveProgress run={r} />}
+
+      <div className="stats">
+        <Stat label="Test accuracy" value={pct(evaluation?.testAccuracy ?? r.testAccuracy, 2)} testId="stat-test-accuracy" />
+        <Stat label="Test loss" value={num(evaluation?.testLoss ?? r.testLoss)} />
+        <Stat label={`Best val accuracy${r.bestEpoch ? ` (epoch ${r.bestEpoch})` : ""}`} value={pct(r.bestValAccuracy, 2)} />
+        <Stat label="Epochs" value={`${r.epochsCompleted} / ${r.epochsPlanned}`} />
+        <Stat label="Duration" value={duration(r.durationMs)} />
+        <Stat label="Throughput" value={r.imagesPerSec ? `${Math.round(r.imagesPerSec).toLocaleString("en")} img/s` : "—"} />
+      </div>
+
+      <div className="grid-2">
+        <div className="panel">
+          <Curves
+            title="Loss"
+            testId="loss-chart"
+            bestEpoch={r.bestEpoch}
+            data={r.epochs.map((e) => ({ epoch: e.epoch, train: e.loss, validation: e.valLoss }))}
+            series={[
+              { key: "train", name: "train", color: "#2563eb" },
+              { key: "validation", name: "validation", color: "#ea580c" },
+            ]}
+          />
+        </div>
+        <div className="panel">
+          <Curves
+            title="Accuracy"
+            testId="accuracy-chart"
+            percent
+            bestEpoch={r.bestEpoch}
+            data={r.epochs.map((e) => ({ epoch: e.epoch, train: e.accuracy, validation: e.valAccuracy }))}
+            series={[
+              { key: "train", name: "train", color: "#2563eb" },
+              { key: "validation", name: "validation", color: "#ea580c" },
+            ]}
+          />
+        </div>
+      </div>
+
+      {evaluation?.confusionMatrix ? (
+        <div className="grid-2">
+          <div className="panel">
+            <div className="panel-head">
+              <h2>Confusion matrix</h2>
+              <Segmented
+                label="Matrix values"
+                value={mode}
+                onChange={setMode}
+                options={[
+                  { value: "counts", label: "Counts" },
+                  { value: "normalized", label: "Row %" },
+                ]}
+              />
+            </div>
+            <ConfusionMatrix
+              matrix={evaluation.confusionMatrix}
+              names={names}
+              mode={mode}
+              active={pair.trueLabel != null && pair.predLabel != null ? { trueLabel: pair.trueLabel, predLabel: pair.predLabel } : null}
+              onCellClick={(t, p) => {
+                setPair({ trueLabel: t, predLabel: p });
+                document.getElementById("misclassified")?.scrollIntoView({ behavior: "smooth" });
+              }}
+            />
+          </div>
+          <div className="panel">
+            <h2>Per-class precision, recall and F1</h2>
+            {evaluation.report ? <ReportTable report={evaluation.report} names={names} /> : <p className="muted">No report recorded.</p>}
+            <p className="muted small">
+              {evaluation.numExamples.toLocaleString("en")} test images · evaluated with the weights of epoch {r.bestEpoch ?? "?"}
+            </p>
+          </div>
+        </div>
+      ) : (
+        <div className="panel muted">
+          {r.status === "SUCCEEDED" ? "This run has no test evaluation." : "The confusion matrix, per-class report and misclassified images appear when the run finishes."}
+        </div>
+      )}
+
+      {evaluation && (
+        <div className="panel" id="misclassified">
+          <div className="panel-head">
+            <h2>Misclassified test images</h2>
+            <span className="muted small">{evaluation.misclassifiedCount.toLocaleString("en")} in total</span>
+          </div>
+          <MisclassifiedGallery runId={r.id} names={names} filter={pair} onFilter={setPair} />
+        </div>
+      )}
+
+      <div className="panel">
+        <h2>Configuration</h2>
+        <ConfigTable run={r} />
+      </div>
+    </>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="stat">
+      <div className="label">{label}</div>
+      <div className="value" data-testid={testId}>
+        {value}
+      </div>
+    </div>
+  );
+}
+
+function LiveProgress({ run }: { run: Run }) {
+  const p = (run.progress ?? {}) as { epoch?: number; epochs?: number; batch?: number; batches?: number; etaSeconds?: number; imagesPerSec?: number; loss?: number; accuracy?: number };
+  const fraction = p.epoch && p.epochs && p.batches ? (p.epoch - 1 + (p.batch ?? 0) / p.batches) / p.epochs : 0;
+  return (
+    <div className="panel notice" data-testid="live-progress">
+      <div className="row" style={{ marginBottom: 6 }}>
+        <strong>{run.status === "QUEUED" ? "Waiting for a worker…" : `Training: epoch ${p.epoch ?? "?"} of ${p.epochs ?? run.epochsPlanned}`}</strong>
+        {p.batch != null && p.batches != null && (
+          <span className="muted small">
+            batch {p.batch}/{p.batches}
+          </span>
+        )}
+        {p.loss != null && <span className="muted small">loss {p.loss.toFixed(3)}</span>}
+        {p.accuracy != null && <span className="muted small">acc {pct(p.accuracy)}</span>}
+        {p.imagesPerSec != null && <span className="muted small">{Math.round(p.imagesPerSec)} img/s</span>}
+        {p.etaSeconds != null && <span className="muted small">about {duration(p.etaSeconds * 1000)} left</span>}
+      </div>
+      <div className="progress">
+        <div style={{ width: `${Math.round(fraction * 100)}%` }} />
+      </div>
+    </div>
+  );
+}
+
+function Artifacts({ run }: { run: Run }) {
+  const model = run.artifacts.find((a) => a.file === "model.json");
+  if (!model) return null;
+  const total = run.artifacts.reduce((s, a) => s + a.sizeBytes, 0);
+  return (
+    <div className="row" data-testid="artifacts">
+      {run.artifacts.map((a) => (
+        <a key={a.file} className="btn" href={`/api/artifacts/${run.id}/${a.file}?download=1`} download title={`${a.kind}, ${bytes(a.sizeBytes)}`}>
+          ⬇ {a.file}
+        </a>
+      ))}
+      <span className="muted small" title={`tf.loadLayersModel("/api/artifacts/${run.id}/model.json")`}>
+        TF.js model, {bytes(total)}
+      </span>
+    </div>
+  );
+}
+
+function ConfigTable({ run }: { run: Run }) {
+  const rows: [string, unknown][] = [];
+  const walk = (obj: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (v && typeof v === "object" && !Array.isArray(v)) walk(v as Record<string, unknown>, `${prefix}${k}.`);
+      else rows.push([`${prefix}${k}`, v]);
+    }
+  };
+  walk(run.config, "");
+  rows.push(
+    ["backend (actual)", run.backend],
+    ["backend note", run.backendNote],
+    ["dataset checksum", run.datasetChecksum],
+    ["code version", run.codeVersion],
+    ["worker", run.workerId],
+    ["created", dateTime(run.createdAt)],
+    ["finished", dateTime(run.finishedAt)],
+  );
+  return (
+    <table className="data" data-testid="config-table">
+      <tbody>
+        {rows
+          .filter(([, v]) => v !== null && v !== undefined && v !== "")
+          .map(([k, v]) => (
+            <tr key={k}>
+              <td className="muted" style={{ width: 220 }}>
+                {k}
+              </td>
+              <td className="mono">{valueText(v)}</td>
+            </tr>
+          ))}
+      </tbody>
+    </table>
+  );
+}
