@@ -17,6 +17,10 @@ test.describe("experiments page", () => {
       await expect(row.getByTestId("status-badge")).toHaveText("succeeded");
       await expect(row.getByTestId("test-accuracy")).toHaveText(pct(run.testAccuracy));
     }
+    // Two runs ticked, ready to compare.
+    await page.getByLabel(`Select ${runs[0].name}`, { exact: true }).check();
+    await page.getByLabel(`Select ${runs[1].name}`, { exact: true }).check();
+    await expect(page.getByTestId("compare-button")).toHaveText("Compare 2 runs");
     await page.screenshot({ path: join(SCREENSHOTS_DIR, "experiments.png"), fullPage: true });
 
     // Sort by test accuracy: best first, then reversed.

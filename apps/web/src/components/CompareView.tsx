@@ -144,7 +144,7 @@ function Comparison({ data, locale, setLocale }: { data: Compare; locale: Locale
                   <tr key={p.key} className={p.differs ? "differs" : undefined} data-testid={`param-${p.key}`} data-differs={p.differs}>
                     <td className="muted">{p.key}</td>
                     {p.values.map((v, i) => (
-                      <td key={runs[i].id} className="mono">
+                      <td key={runs[i].id} className="mono wrap">
                         {valueText(v)}
                       </td>
                     ))}

@@ -30,7 +30,7 @@ export function Curves({ title, data, series, percent, bestEpoch, testId }: Prop
         <p className="muted">No epochs recorded yet.</p>
       ) : (
         <ResponsiveContainer width="100%" height={260}>
-          <LineChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <LineChart data={data} margin={{ top: 18, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid stroke="#eef0f3" />
             <XAxis dataKey="epoch" type="number" domain={["dataMin", "dataMax"]} allowDecimals={false} tickCount={Math.min(data.length, 10)} label={{ value: "epoch", position: "insideBottomRight", offset: -2, fontSize: 11 }} />
             <YAxis width={56} tickFormatter={fmt} domain={percent ? ["auto", "auto"] : [0, "auto"]} fontSize={11} />

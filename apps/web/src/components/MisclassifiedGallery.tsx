@@ -60,7 +60,7 @@ export function MisclassifiedGallery({ runId, names, filter, onFilter }: Props) 
         {items.map((m) => (
           <figure key={m.testIndex} className="tile" data-testid="misclassified-tile" style={{ margin: 0 }}>
             {/* biome-ignore lint/performance/noImgElement: a 28x28 PNG drawn pixelated; next/image would resample it */}
-            <img src={`/api/dataset/test-images/${m.testIndex}?run=${encodeURIComponent(runId)}`} alt={`Test #${m.testIndex}, a ${names[m.trueLabel]}`} width={112} height={112} loading="lazy" />
+            <img src={`/api/dataset/test-images/${m.testIndex}?run=${encodeURIComponent(runId)}`} alt={`Test #${m.testIndex}, a ${names[m.trueLabel]}`} width={112} height={112} />
             <figcaption>
               <div className="t">true: {names[m.trueLabel]}</div>
               <div className="p">predicted: {names[m.predLabel]}</div>

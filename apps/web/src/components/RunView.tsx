@@ -243,7 +243,7 @@ function ConfigTable({ run }: { run: Run }) {
               <td className="muted" style={{ width: 220 }}>
                 {k}
               </td>
-              <td className="mono">{valueText(v)}</td>
+              <td className="mono wrap">{valueText(v)}</td>
             </tr>
           ))}
       </tbody>
