@@ -6,7 +6,7 @@ import { RUN_STATUSES } from "@fmnist/db";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { ago, dateTime, duration, lr, pct } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { StatusBadge } from "./StatusBadge";
@@ -61,12 +61,15 @@ export function Experiments() {
   const [searchDraft, setSearchDraft] = useState(s.search);
   const [selected, setSelected] = useState<string[]>([]);
 
-  // Debounced name search.
+  // Debounced name search. The latest `update` is read through a ref so that polling re-renders
+  // do not restart the timer.
+  const updateRef = useRef(s.update);
+  updateRef.current = s.update;
   useEffect(() => {
     if (searchDraft.trim() === s.search) return;
-    const t = setTimeout(() => s.update({ q: searchDraft.trim() || null }), 250);
+    const t = setTimeout(() => updateRef.current({ q: searchDraft.trim() || null }), 250);
     return () => clearTimeout(t);
-  }, [searchDraft, s]);
+  }, [searchDraft, s.search]);
 
   const facets = useQuery(
     trpc.runs.facets.queryOptions(undefined, {
