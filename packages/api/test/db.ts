@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDb, type Db } from "@fmnist/db/client";
 import { migrate } from "@fmnist/db/migrate";
+import { findPostgresBin, startPostgres } from "@fmnist/db/test-postgres";
 import { classificationReport, type ConfusionMatrix } from "@fmnist/model";
 import { createCaller, createTRPCContext } from "../src/index";
 
@@ -14,8 +15,28 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
-export async function createTestDb(prefix = "fmnist-api-"): Promise<TestDb> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+export type TestDialect = "sqlite" | "postgres";
+
+/** PostgreSQL suites run where a server can be had (local binaries or TEST_DATABASE_URL_PG). */
+export const postgresAvailable = Boolean(process.env.TEST_DATABASE_URL_PG?.trim()) || findPostgresBin() !== null;
+
+export async function createTestDb(dialect: TestDialect = "sqlite"): Promise<TestDb> {
+  if (dialect === "postgres") {
+    const pg = await startPostgres();
+    if (!pg) throw new Error("PostgreSQL is not available");
+    await migrate(pg.url, { log: () => {} });
+    const db = createDb(pg.url);
+    return {
+      db,
+      url: pg.url,
+      api: createCaller(createTRPCContext({ db, dialect: "postgres" })),
+      async close() {
+        await db.$disconnect();
+        await pg.stop();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), "fmnist-api-"));
   const url = `file:${join(dir, "test.db")}`;
   await migrate(url, { log: () => {} });
   const db = createDb(url);
