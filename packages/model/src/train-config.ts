@@ -10,13 +10,13 @@ export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
 export const trainConfigSchema = z.object({
   name: z.string().trim().min(1, "name is required").max(200, "name is at most 200 characters"),
   architecture: z.enum(ARCHITECTURE_NAMES).default(DEFAULT_ARCHITECTURE),
-  epochs: z.number().int("epochs must be a whole number").min(1, "at least 1 epoch").max(200, "at most 200 epochs").default(15),
+  epochs: z.number().int("epochs must be a whole number").min(1, "at least 1 epoch").max(200, "at most 200 epochs").default(20),
   batchSize: z.number().int("batch size must be a whole number").min(1, "batch size must be at least 1").max(4096).default(64),
   learningRate: z.number().gt(0, "learning rate must be positive").max(1, "learning rate must be at most 1").default(0.001),
   validationSplit: z.number().min(0.01, "validation split must be at least 0.01").max(0.5).default(0.2),
   /** Epochs without a validation-loss improvement before stopping; 0 turns early stopping off. */
-  patience: z.number().int().min(0).max(200).default(3),
-  dropout: z.number().min(0).max(0.9).default(0.3),
+  patience: z.number().int().min(0).max(200).default(5),
+  dropout: z.number().min(0).max(0.9).default(0.5),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   backend: z.enum(BACKEND_PREFERENCES).default("auto"),
   /** "fashion-mnist": the full dataset; "fixture-subset": the shipped 2,000/500-image real subset

@@ -1,0 +1,120 @@
+#!/usr/bin/env -S npx tsx
+import { createDb } from "@fmnist/db/client";
+import { databaseUrl } from "@fmnist/db/config";
+import { migrate } from "@fmnist/db/migrate";
+import { ARCHITECTURE_NAMES, BACKEND_PREFERENCES, trainConfigSchema } from "@fmnist/model";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { terminalReporter } from "./progress";
+import { train } from "./train";
+import { runWorker } from "./worker";
+
+const number = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
+  return n;
+};
+
+const defaults = trainConfigSchema.parse({ name: "x" });
+const program = new Command("fmnist-train").description("Train, track and export Fashion-MNIST classifiers");
+
+program
+  .command("train")
+  .description("train one run from the command line and record it in the database")
+  .addOption(new Option("-a, --architecture <name>", "model architecture").choices(ARCHITECTURE_NAMES).default(defaults.architecture))
+  .option("-e, --epochs <n>", "maximum epochs", number("epochs"), defaults.epochs)
+  .option("-b, --batch-size <n>", "batch size", number("batch size"), defaults.batchSize)
+  .option("--lr, --learning-rate <x>", "Adam learning rate", number("learning rate"), defaults.learningRate)
+  .option("--validation-split <x>", "fraction of the training set held out", number("validation split"), defaults.validationSplit)
+  .option("--patience <n>", "early stopping patience in epochs (0 = off)", number("patience"), defaults.patience)
+  .option("--dropout <x>", "dropout rate", number("dropout"), defaults.dropout)
+  .option("--seed <n>", "seed for weights, split and data order", number("seed"), defaults.seed)
+  .option("--max-train-images <n>", "use at most this many training images (0 = all)", number("max train images"), 0)
+  .addOption(new Option("--backend <name>", "tfjs backend").choices(BACKEND_PREFERENCES).default(process.env.TRAINER_BACKEND || "auto"))
+  .option("-n, --name <name>", "run name (default: architecture and time)")
+  .option("--data-dir <dir>", "directory with the four IDX files (default: FASHION_MNIST_DIR, Debian package, cache, download)")
+  .option("--artifacts-dir <dir>", "where models are exported (default: ARTIFACTS_DIR or ./data/artifacts)")
+  .action(async (o) => {
+    const parsed = trainConfigSchema.safeParse({
+      name: o.name ?? `${o.architecture} ${new Date().toISOString().slice(0, 16).replace("T", " ")}`,
+      architecture: o.architecture,
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      learningRate: o.learningRate,
+      validationSplit: o.validationSplit,
+      patience: o.patience,
+      dropout: o.dropout,
+      seed: o.seed,
+      backend: o.backend,
+      maxTrainImages: o.maxTrainImages,
+    });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) console.error(`error: --${String(issue.path[0])}: ${issue.message}`);
+      process.exit(2);
+    }
+    await migrate(databaseUrl());
+    const db = createDb();
+    let stopRequested = false;
+    process.on("SIGINT", () => {
+      if (stopRequested) process.exit(130);
+      stopRequested = true;
+      console.error("\nstopping after this batch (Ctrl-C again to quit at once)");
+    });
+    try {
+      const result = await train({
+        db,
+        config: parsed.data,
+        dataDir: o.dataDir,
+        artifactsDir: o.artifactsDir,
+        reporter: terminalReporter(),
+        shouldStop: () => stopRequested,
+      });
+      // The run id alone on stdout, so scripts can capture it.
+      console.log(result.runId);
+    } catch (e) {
+      console.error(`error: ${(e as Error).message}`);
+      process.exitCode = 1;
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+program
+  .command("worker")
+  .description("take runs queued from the dashboard, one at a time, until stopped (Ctrl-C / SIGTERM)")
+  .option("--data-dir <dir>", "dataset directory for every run (default: as for train)")
+  .option("--artifacts-dir <dir>", "where models are exported (default: ARTIFACTS_DIR or ./data/artifacts)")
+  .option("--id <workerId>", "worker id shown in the dashboard (default: host:pid)")
+  .option("--lease <seconds>", "lease length; a run not renewed within it is marked FAILED", number("lease"), Number(process.env.FMNIST_LEASE_MS ?? 30_000) / 1000)
+  .option("--poll <seconds>", "how often to look for queued runs", number("poll"), 1)
+  .option("--exit-when-idle", "exit when the queue is empty")
+  .action(async (o) => {
+    await migrate(databaseUrl());
+    const db = createDb();
+    const stop = new AbortController();
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      process.on(sig, () => {
+        if (stop.signal.aborted) process.exit(130);
+        console.error(`\n${sig}: finishing the current batch, putting the run back in the queue`);
+        stop.abort();
+      });
+    }
+    try {
+      await runWorker(
+        {
+          db,
+          workerId: o.id,
+          leaseMs: o.lease * 1000,
+          pollMs: o.poll * 1000,
+          dataDir: o.dataDir,
+          artifactsDir: o.artifactsDir,
+          reporter: terminalReporter(),
+          exitWhenIdle: Boolean(o.exitWhenIdle),
+        },
+        stop.signal,
+      );
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+await program.parseAsync();

@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createDb, type Db } from "@fmnist/db/client";
+import { migrate } from "@fmnist/db/migrate";
+import { startPostgres } from "@fmnist/db/test-postgres";
+import { trainConfigSchema } from "@fmnist/model";
+import { afterAll, describe, expect, it } from "vitest";
+import { failExpiredLeases } from "./queue";
+import { runWorker } from "./worker";
+
+const tmp = mkdtempSync(join(tmpdir(), "fmnist-worker-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const cli = fileURLToPath(new URL("./cli.ts", import.meta.url));
+
+function queue(db: Db, name: string, over: Record<string, unknown> = {}) {
+  const config = trainConfigSchema.parse({
+    name,
+    architecture: "tiny-cnn",
+    epochs: 1,
+    patience: 0,
+    maxTrainImages: 100,
+    dataset: "fixture-subset",
+    backend: "wasm",
+    ...over,
+  });
+  return db.run.create({
+    data: { name, architecture: config.architecture, config, seed: config.seed, status: "QUEUED", epochsPlanned: config.epochs },
+  });
+}
+
+function startWorker(env: Record<string, string>, args: string[] = []): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--import", "tsx", cli, "worker", "--poll", "0.2", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("worker on SQLite", () => {
+  it("takes queued runs one at a time until the queue is empty", async () => {
+    const url = `file:${join(tmp, "queue.db")}`;
+    await migrate(url);
+    const db = createDb(url);
+    const runs = [await queue(db, "q1"), await queue(db, "q2")];
+    const processed = await runWorker({ db, workerId: "test-worker", exitWhenIdle: true, artifactsDir: join(tmp, "a"), log: () => {} });
+    expect(processed).toBe(2);
+    for (const r of runs) {
+      const after = await db.run.findUniqueOrThrow({ where: { id: r.id } });
+      expect(after.status).toBe("SUCCEEDED");
+      expect(after.workerId).toBe("test-worker");
+    }
+    await db.$disconnect();
+  }, 60_000);
+
+  it("a worker killed with SIGKILL mid-run: the run leaves RUNNING once its lease expires, epochs kept", async () => {
+    const url = `file:${join(tmp, "kill.db")}`;
+    await migrate(url);
+    const db = createDb(url);
+    const run = await queue(db, "to be killed", { architecture: "mlp", epochs: 50, maxTrainImages: 2000 });
+    const w = startWorker({ DATABASE_URL: url, ARTIFACTS_DIR: join(tmp, "a") }, ["--lease", "2"]);
+    await waitFor("an epoch to be recorded", async () => {
+      const r = await db.run.findUniqueOrThrow({ where: { id: run.id } });
+      return r.status === "RUNNING" && r.epochsCompleted >= 1;
+    }, 60_000);
+    w.child.kill("SIGKILL");
+    await w.exited;
+    const killedAt = Date.now();
+    expect((await db.run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("RUNNING");
+    const failed = await waitFor("the lease to expire", async () => {
+      const ids = await failExpiredLeases(db);
+      return ids.includes(run.id) && ids;
+    }, 10_000);
+    expect(failed).toContain(run.id);
+    const after = await db.run.findUniqueOrThrow({ where: { id: run.id }, include: { epochs: true } });
+    expect(after.status).toBe("FAILED");
+    expect(after.error).toMatch(/stopped renewing its lease.*killed or crashed/);
+    expect(after.epochs.length).toBeGreaterThanOrEqual(1);
+    console.log(`SIGKILL test: run left RUNNING ${Date.now() - killedAt} ms after the kill (lease 2 s), ${after.epochs.length} epoch(s) kept`);
+    await db.$disconnect();
+  }, 90_000);
+});
+
+describe("worker race on a real PostgreSQL", async () => {
+  const pg = await startPostgres();
+  afterAll(async () => pg?.stop());
+
+  it.skipIf(!pg)("4 worker processes over 100 queued tiny runs: every run claimed exactly once", async () => {
+    const url = pg!.url;
+    await migrate(url);
+    const db = createDb(url);
+    const ids = new Set<string>();
+    for (let i = 0; i < 100; i++) ids.add((await queue(db, `race ${i}`, { maxTrainImages: 20, seed: i })).id);
+    const started = Date.now();
+    const workers = Array.from({ length: 4 }, (_, i) =>
+      startWorker({ DATABASE_URL: url, ARTIFACTS_DIR: join(tmp, "race") }, ["--exit-when-idle", "--id", `w${i}`]),
+    );
+    const codes = await Promise.all(workers.map((w) => w.exited));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const claims = workers.flatMap((w, i) => [...w.output().matchAll(/run (\S+) \(.*\): claimed/g)].map((m) => ({ id: m[1], worker: `w${i}` })));
+    const perRun = new Map<string, number>();
+    for (const c of claims) perRun.set(c.id, (perRun.get(c.id) ?? 0) + 1);
+    expect(claims).toHaveLength(100);
+    expect([...perRun.keys()].sort()).toEqual([...ids].sort());
+    expect([...perRun.values()].every((n) => n === 1)).toBe(true);
+    const rows = await db.run.findMany({ select: { status: true, workerId: true } });
+    expect(rows.filter((r) => r.status === "SUCCEEDED")).toHaveLength(100);
+    const perWorker = workers.map((_, i) => claims.filter((c) => c.worker === `w${i}`).length);
+    console.log(`PostgreSQL race: 100 runs, claims per worker ${perWorker.join("/")}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await db.$disconnect();
+  }, 300_000);
+});

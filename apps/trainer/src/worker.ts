@@ -1,0 +1,78 @@
+import { hostname } from "node:os";
+import type { Db } from "@fmnist/db/client";
+import { parseTrainConfig } from "@fmnist/model";
+import { type ProgressReporter, silentReporter } from "./progress";
+import { claimNextRun, failExpiredLeases, renewLease, requeue } from "./queue";
+import { train } from "./train";
+
+export interface WorkerOptions {
+  db: Db;
+  workerId?: string;
+  /** A run whose lease is not renewed within this time is considered abandoned. */
+  leaseMs?: number;
+  pollMs?: number;
+  dataDir?: string;
+  artifactsDir?: string;
+  reporter?: ProgressReporter;
+  /** Exit when the queue is empty instead of waiting (tests, batch jobs). */
+  exitWhenIdle?: boolean;
+  log?: (s: string) => void;
+}
+
+export function defaultWorkerId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+/** Takes QUEUED runs one at a time until stopped. Returns how many runs it processed. */
+export async function runWorker(options: WorkerOptions, signal?: AbortSignal): Promise<number> {
+  const { db } = options;
+  const workerId = options.workerId ?? defaultWorkerId();
+  const leaseMs = options.leaseMs ?? Number(process.env.FMNIST_LEASE_MS ?? 30_000);
+  const pollMs = options.pollMs ?? 1000;
+  const log = options.log ?? ((s: string) => console.error(s));
+  let processed = 0;
+  log(`worker ${workerId} waiting for queued runs (lease ${leaseMs / 1000} s)`);
+  while (!signal?.aborted) {
+    for (const id of await failExpiredLeases(db)) log(`run ${id}: lease expired, marked FAILED`);
+    const run = await claimNextRun(db, workerId, leaseMs);
+    if (!run) {
+      if (options.exitWhenIdle) break;
+      await new Promise((r) => setTimeout(r, pollMs));
+      continue;
+    }
+    log(`run ${run.id} (${run.name}): claimed`);
+    // Renew well before expiry; the timer fires between batches because training yields.
+    const heartbeat = setInterval(() => void renewLease(db, run.id, workerId, leaseMs).catch(() => undefined), leaseMs / 3);
+    try {
+      const result = await train({
+        db,
+        config: parseTrainConfig(run.config),
+        runId: run.id,
+        dataDir: options.dataDir,
+        artifactsDir: options.artifactsDir,
+        reporter: options.reporter ?? silentReporter,
+        shouldStop: () => Boolean(signal?.aborted),
+      });
+      if (result.status === "CANCELLED" && signal?.aborted) {
+        await requeue(db, run.id, workerId);
+        log(`run ${run.id}: worker stopping, put back in the queue`);
+      } else {
+        log(`run ${run.id}: ${result.status}${result.testAccuracy !== undefined ? ` (test accuracy ${(result.testAccuracy * 100).toFixed(2)}%)` : ""}`);
+      }
+    } catch (e) {
+      // train() marks its own failures; this covers what fails before it starts (a bad config).
+      const message = (e as Error).message;
+      await db.run
+        .updateMany({
+          where: { id: run.id, workerId, status: "RUNNING" },
+          data: { status: "FAILED", error: message.slice(0, 4000), finishedAt: new Date() },
+        })
+        .catch(() => undefined);
+      log(`run ${run.id}: FAILED: ${message}`);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    processed++;
+  }
+  return processed;
+}
