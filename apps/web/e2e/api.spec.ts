@@ -11,6 +11,10 @@ test.describe("tRPC over HTTP", () => {
     const body = await res.json();
     expect(body.result.data.json.items).toHaveLength(2);
     expect(body.result.data.json.total).toBe(e2eRuns().length);
+    // No input at all is the first page with the defaults.
+    const first = await request.get("/api/trpc/runs.list");
+    expect(first.status()).toBe(200);
+    expect((await first.json()).result.data.json.items).toHaveLength(e2eRuns().length);
   });
 
   const cases: [string, string, number, RegExp][] = [

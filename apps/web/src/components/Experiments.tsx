@@ -289,7 +289,8 @@ function NoRunsYet() {
     () =>
       [
         "# a 2-epoch demo on the Fashion-MNIST subset shipped with the repo (a few seconds)",
-        'pnpm train --data-dir "$PWD/packages/data/fixtures/fashion-mnist-small" --architecture tiny-cnn --epochs 2 --name first-run',
+        'pnpm train --data-dir "$PWD/packages/data/fixtures/fashion-mnist-small" \\',
+        "           --architecture tiny-cnn --epochs 2 --name first-run",
         "",
         "# the full dataset (found locally or downloaded once), the reference CNN",
         "pnpm train --architecture reference-cnn --epochs 15 --name reference",

@@ -36,7 +36,7 @@ function suite(dialect: TestDialect) {
 
   describe("runs.list", () => {
     it("lists newest first by default, with the table's fields", async () => {
-      const r = await t.api.runs.list({});
+      const r = await t.api.runs.list();
       expect(names(r)).toEqual(["epsilon failed", "delta running", "gamma tiny", "beta MLP", "alpha cnn"]);
       expect(r.total).toBe(5);
       expect(r.nextCursor).toBeNull();
