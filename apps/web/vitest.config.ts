@@ -6,7 +6,6 @@ export default defineConfig({
   resolve: {
     alias: {
       "~": fileURLToPath(new URL("./src", import.meta.url)),
-      "@fmnist/model/classes": fileURLToPath(new URL("../../packages/model/src/classes.ts", import.meta.url)),
     },
   },
   // Unit tests only; e2e/*.spec.ts belong to Playwright.

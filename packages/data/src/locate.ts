@@ -34,7 +34,8 @@ export function candidateDirs(env: NodeJS.ProcessEnv = process.env): Candidate[]
 /** The path of a dataset file in dir, gzipped or not, or undefined. */
 export function findFile(dir: string, key: DatasetFileKey): string | undefined {
   const base = join(dir, DATASET_FILES[key].name);
-  for (const p of [`${base}.gz`, base]) if (existsSync(p)) return p;
+  // The ignore comment keeps Next's file tracer from treating this dynamic path as the whole project.
+  for (const p of [`${base}.gz`, base]) if (existsSync(/*turbopackIgnore: true*/ p)) return p;
   return undefined;
 }
 
