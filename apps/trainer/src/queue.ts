@@ -36,29 +36,8 @@ export async function renewLease(db: Db, runId: string, workerId: string, leaseM
   return count === 1;
 }
 
-/** Runs whose worker stopped renewing its lease (killed, crashed, machine lost) are marked FAILED
- * with the reason; their recorded epochs stay. Any worker (or the web app) may call this. */
-export async function failExpiredLeases(db: Db, now = new Date()): Promise<string[]> {
-  const expired = await db.run.findMany({
-    where: { status: "RUNNING", leaseExpiresAt: { lt: now } },
-    select: { id: true, workerId: true, leaseExpiresAt: true, epochsCompleted: true },
-  });
-  const failed: string[] = [];
-  for (const r of expired) {
-    const { count } = await db.run.updateMany({
-      where: { id: r.id, status: "RUNNING", leaseExpiresAt: { lt: now } },
-      data: {
-        status: "FAILED",
-        finishedAt: now,
-        error:
-          `worker ${r.workerId ?? "?"} stopped renewing its lease (expired ${r.leaseExpiresAt?.toISOString()}): ` +
-          `it was killed or crashed. ${r.epochsCompleted} epoch(s) were recorded; use Retry to run it again.`,
-      },
-    });
-    if (count === 1) failed.push(r.id);
-  }
-  return failed;
-}
+// One implementation for workers and the web app (whose reads fail a dead worker's run too).
+export { failExpiredLeases } from "@fmnist/db/leases";
 
 /** Puts a run this worker holds back in the queue (graceful shutdown). */
 export async function requeue(db: Db, runId: string, workerId: string): Promise<void> {

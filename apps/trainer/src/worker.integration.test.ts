@@ -69,6 +69,21 @@ describe("worker on SQLite", () => {
     await db.$disconnect();
   }, 60_000);
 
+  it("a re-queued run (config already names the dataset directory it read) trains again", async () => {
+    const url = `file:${join(tmp, "requeued.db")}`;
+    await migrate(url);
+    const db = createDb(url);
+    const run = await queue(db, "re-queued");
+    // What train() records once it has loaded the data, left in place by requeue() on SIGTERM.
+    const recorded = { ...(run.config as object), dataset: { dir: "/somewhere/fashion-mnist-small", source: "explicit", subset: "fixture" } };
+    await db.run.update({ where: { id: run.id }, data: { config: recorded } });
+    expect(await runWorker({ db, workerId: "w", exitWhenIdle: true, artifactsDir: join(tmp, "a"), log: () => {} })).toBe(1);
+    const after = await db.run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(after.error).toBeNull();
+    expect(after.status).toBe("SUCCEEDED");
+    await db.$disconnect();
+  }, 60_000);
+
   it("a worker killed with SIGKILL mid-run: the run leaves RUNNING once its lease expires, epochs kept", async () => {
     const url = `file:${join(tmp, "kill.db")}`;
     await migrate(url);

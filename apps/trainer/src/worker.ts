@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { Db } from "@fmnist/db/client";
-import { parseTrainConfig } from "@fmnist/model";
+import { parseTrainConfig, requestedTrainConfig } from "@fmnist/model";
 import { type ProgressReporter, silentReporter } from "./progress";
 import { claimNextRun, failExpiredLeases, renewLease, requeue } from "./queue";
 import { train } from "./train";
@@ -46,7 +46,8 @@ export async function runWorker(options: WorkerOptions, signal?: AbortSignal): P
     try {
       const result = await train({
         db,
-        config: parseTrainConfig(run.config),
+        // A re-queued run's config names the dataset directory it was reading; map it back.
+        config: parseTrainConfig(requestedTrainConfig(run.config)),
         runId: run.id,
         dataDir: options.dataDir,
         artifactsDir: options.artifactsDir,

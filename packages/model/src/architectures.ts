@@ -1,5 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
+import { ARCHITECTURE_NAMES, type ArchitectureName } from "./architecture-names";
 import { IMAGE_SIZE, NUM_CLASSES } from "./classes";
+
+export { ARCHITECTURE_NAMES, type ArchitectureName, DEFAULT_ARCHITECTURE } from "./architecture-names";
 
 export interface ArchitectureOptions {
   // Dropout takes no seed on purpose: a seeded tfjs dropout layer draws the same mask every step.
@@ -83,12 +86,9 @@ const tinyCnn: Architecture = {
   },
 };
 
-export const ARCHITECTURES: Record<string, Architecture> = Object.fromEntries(
-  [referenceCnn, mlp, tinyCnn].map((a) => [a.name, a]),
-);
-
-export const DEFAULT_ARCHITECTURE = referenceCnn.name;
-export const ARCHITECTURE_NAMES = Object.keys(ARCHITECTURES) as [string, ...string[]];
+// Keyed by the tfjs-free name list: a name without a builder (or the reverse) fails to compile.
+const registry = { "reference-cnn": referenceCnn, mlp, "tiny-cnn": tinyCnn } satisfies Record<ArchitectureName, Architecture>;
+export const ARCHITECTURES: Record<string, Architecture> = registry;
 
 export function buildModel(name: string, options?: ArchitectureOptions): tf.Sequential {
   const arch = ARCHITECTURES[name];

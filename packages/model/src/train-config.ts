@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE } from "./architectures";
+import { ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE } from "./architecture-names";
 
 export const DATASETS = ["fashion-mnist", "fixture-subset"] as const;
 export const BACKEND_PREFERENCES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
@@ -31,4 +31,21 @@ export type TrainConfig = z.output<typeof trainConfigSchema>;
 
 export function parseTrainConfig(input: unknown): TrainConfig {
   return trainConfigSchema.parse(input);
+}
+
+/**
+ * A stored run config as the schema's input again. Once training starts, the trainer records the
+ * dataset it actually read (`{ dir, source, subset }`) where the request named one, so a re-queued,
+ * retried or cloned run maps it back: a declared subset is the shipped fixture, anything else the
+ * full dataset. Values are not checked here; parse the result with `trainConfigSchema`.
+ */
+export function requestedTrainConfig(stored: unknown): Record<string, unknown> {
+  if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return {};
+  const config = { ...(stored as Record<string, unknown>) };
+  const dataset = config.dataset;
+  if (dataset !== null && typeof dataset === "object") {
+    const subset = (dataset as { subset?: unknown }).subset;
+    config.dataset = typeof subset === "string" && subset.length > 0 ? "fixture-subset" : "fashion-mnist";
+  }
+  return config;
 }
