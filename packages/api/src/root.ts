@@ -1,3 +1,4 @@
+import { authRouter } from "./router/auth";
 import { compareRouter } from "./router/compare";
 import { modelRouter } from "./router/model";
 import { runRouter } from "./router/run";
@@ -7,6 +8,8 @@ export const appRouter = createTRPCRouter({
   // One namespace for everything about runs: runs.list, runs.byId, runs.misclassified,
   // runs.facets, runs.compare, runs.models.
   runs: { ...runRouter, ...compareRouter, ...modelRouter },
+  // auth.status: whether mutations (runs.create, cancel, retry, delete) need the admin token.
+  auth: authRouter,
 });
 
 export type AppRouter = typeof appRouter;

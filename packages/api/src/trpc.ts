@@ -3,6 +3,7 @@
  * formatter that turns zod failures into a readable BAD_REQUEST message with field errors, and the
  * procedure builders every router uses.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createDb, db as sharedDb, type Db } from "@fmnist/db/client";
 import { databaseKind, databaseUrl } from "@fmnist/db/config";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -81,7 +82,7 @@ const readableInputErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Anyone may read: the dashboard is read-only for now. */
+/** Anyone may read. */
 export const publicProcedure = t.procedure.use(readableInputErrors);
 
 /**
@@ -89,12 +90,23 @@ export const publicProcedure = t.procedure.use(readableInputErrors);
  * it as `Authorization: Bearer <token>`; unset means a trusted single-user setup.
  */
 export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
-  const token = process.env.FMNIST_ADMIN_TOKEN?.trim();
-  if (token) {
-    const given = ctx.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-    if (given !== token) {
-      throw new TRPCError({ code: "UNAUTHORIZED", message: "This action needs the admin token (FMNIST_ADMIN_TOKEN)." });
-    }
+  if (!isAdmin(ctx.headers)) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "This action needs the admin token (FMNIST_ADMIN_TOKEN)." });
   }
   return next();
 });
+
+/** Whether mutations need a token at all (the UI asks for one only then). */
+export function adminTokenRequired(): boolean {
+  return Boolean(process.env.FMNIST_ADMIN_TOKEN?.trim());
+}
+
+/** True without a configured token, else when the request carries it as a Bearer token. Compared
+ * as digests in constant time, so response timing does not leak how much of a guess was right. */
+export function isAdmin(headers: Headers): boolean {
+  const token = process.env.FMNIST_ADMIN_TOKEN?.trim();
+  if (!token) return true;
+  const given = headers.get("authorization")?.replace(/^Bearer\s+/i, "").trim() ?? "";
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return given.length > 0 && timingSafeEqual(digest(given), digest(token));
+}

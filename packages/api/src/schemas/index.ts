@@ -1,6 +1,10 @@
 // Input schemas and their constants, browser-safe (no database client): the web uses them for
 // its controls and forms.
 export * from "../router/compare/compare.schema";
+export * from "../router/run/cancel.schema";
+export * from "../router/run/create.schema";
+export * from "../router/run/delete.schema";
+export * from "../router/run/retry.schema";
 export * from "../router/run/byId.schema";
 export * from "../router/run/id.schema";
 export * from "../router/run/list.schema";

@@ -1,3 +1,4 @@
+import { failExpiredLeases } from "@fmnist/db/leases";
 import type { z } from "zod";
 import { asConfig, configNumber } from "../../lib/config";
 import type { Context, Dialect } from "../../trpc";
@@ -20,6 +21,7 @@ const rowSelect = {
   testAccuracy: true,
   durationMs: true,
   progress: true,
+  cancelRequested: true,
   error: true,
   createdAt: true,
   startedAt: true,
@@ -76,6 +78,8 @@ function buildQuery(input: Input, dialect: Dialect, skip: number) {
 }
 
 export async function listRunsHandler(ctx: Context, input: Input) {
+  // A run whose worker died shows FAILED even when no worker is left to notice.
+  await failExpiredLeases(ctx.db);
   const skip = input.cursor ?? 0;
   const q = buildQuery(input, ctx.dialect, skip);
   const [idRows, countRows] = await Promise.all([

@@ -1,0 +1,37 @@
+import { rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { TERMINAL_STATUSES } from "@fmnist/db";
+import { artifactsDir } from "@fmnist/db/config";
+import { TRPCError } from "@trpc/server";
+import type { z } from "zod";
+import { runNotFound } from "../../lib/not-found";
+import type { Context } from "../../trpc";
+import type { deleteRunSchema } from "./delete.schema";
+
+/** ARTIFACTS_DIR/runs/<id>, or null for an id that could name anything else. */
+export function runArtifactsDir(id: string, root = artifactsDir()): string | null {
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) return null;
+  const runs = resolve(root, "runs");
+  const dir = resolve(runs, id);
+  return dirname(dir) === runs ? dir : null;
+}
+
+/** Removes a finished run: its rows (epochs, evaluation, misclassified images and artifact records
+ * go with it) and its exported files. A queued or running run must be cancelled first, so no
+ * worker is still writing to what is deleted. */
+export async function deleteRunHandler(ctx: Context, input: z.output<typeof deleteRunSchema>) {
+  const run = await ctx.db.run.findUnique({ where: { id: input.id }, select: { id: true, name: true, status: true } });
+  if (!run) throw runNotFound(input.id);
+  const refuse = (status: string) =>
+    new TRPCError({ code: "BAD_REQUEST", message: `Run "${run.name}" is ${status.toLowerCase()}; cancel it first: only finished runs can be deleted.` });
+  if (!TERMINAL_STATUSES.includes(run.status as never)) throw refuse(run.status);
+
+  const { count } = await ctx.db.run.deleteMany({ where: { id: run.id, status: { in: [...TERMINAL_STATUSES] } } });
+  if (count === 0) {
+    const now = await ctx.db.run.findUnique({ where: { id: run.id }, select: { status: true } });
+    throw now ? refuse(now.status) : runNotFound(run.id);
+  }
+  const dir = runArtifactsDir(run.id);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  return { id: run.id, deleted: true as const };
+}
