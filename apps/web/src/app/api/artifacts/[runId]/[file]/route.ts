@@ -1,0 +1,42 @@
+import { createReadStream, statSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { Readable } from "node:stream";
+import { artifactsDir } from "@fmnist/db/config";
+
+export const dynamic = "force-dynamic";
+
+const problem = (status: number, message: string) => Response.json({ error: message }, { status });
+
+// Names only: no separators, no "..", nothing that could leave ARTIFACTS_DIR/runs/<runId>/.
+const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
+const SAFE_FILE = /^(?!\.)[A-Za-z0-9._-]{1,200}$/;
+
+const CONTENT_TYPES: Record<string, string> = { json: "application/json", bin: "application/octet-stream" };
+
+/** GET /api/artifacts/<runId>/<file>: a file the trainer exported for the run (model.json,
+ * weights.bin). model.json names weights.bin relative to itself, so tf.loadLayersModel works on
+ * this URL directly. `?download=1` asks the browser to save it. */
+export async function GET(req: Request, ctx: { params: Promise<{ runId: string; file: string }> }) {
+  const { runId, file } = await ctx.params;
+  if (!SAFE_ID.test(runId) || !SAFE_FILE.test(file) || file.includes("..")) return problem(400, "invalid run id or file name");
+  const base = resolve(artifactsDir(), "runs", runId);
+  const path = resolve(join(base, file));
+  if (!path.startsWith(base + sep)) return problem(400, "invalid file name");
+
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) return problem(404, `no file ${file} for run ${runId}`);
+    size = stat.size;
+  } catch {
+    return problem(404, `no file ${file} for run ${runId}`);
+  }
+  const ext = file.split(".").pop() ?? "";
+  const headers: Record<string, string> = {
+    "content-type": CONTENT_TYPES[ext] ?? "application/octet-stream",
+    "content-length": String(size),
+    "cache-control": "no-cache",
+  };
+  if (new URL(req.url).searchParams.has("download")) headers["content-disposition"] = `attachment; filename="${runId}-${file}"`;
+  return new Response(Readable.toWeb(createReadStream(path)) as ReadableStream, { headers });
+}
