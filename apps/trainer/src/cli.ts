@@ -2,7 +2,7 @@
 import { createDb } from "@fmnist/db/client";
 import { databaseUrl } from "@fmnist/db/config";
 import { migrate } from "@fmnist/db/migrate";
-import { ARCHITECTURE_NAMES, BACKEND_PREFERENCES, trainConfigSchema } from "@fmnist/model";
+import { ARCHITECTURE_NAMES, BACKEND_PREFERENCES, CHECKPOINT_METRICS, trainConfigSchema } from "@fmnist/model";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { terminalReporter } from "./progress";
 import { train } from "./train";
@@ -27,6 +27,11 @@ program
   .option("--validation-split <x>", "fraction of the training set held out", number("validation split"), defaults.validationSplit)
   .option("--patience <n>", "early stopping patience in epochs (0 = off)", number("patience"), defaults.patience)
   .option("--dropout <x>", "dropout rate", number("dropout"), defaults.dropout)
+  .addOption(
+    new Option("--checkpoint-metric <metric>", "validation metric that picks the kept checkpoint")
+      .choices(CHECKPOINT_METRICS)
+      .default(defaults.checkpointMetric),
+  )
   .option("--seed <n>", "seed for weights, split and data order", number("seed"), defaults.seed)
   .option("--max-train-images <n>", "use at most this many training images (0 = all)", number("max train images"), 0)
   .addOption(new Option("--backend <name>", "tfjs backend").choices(BACKEND_PREFERENCES).default(process.env.TRAINER_BACKEND || "auto"))
@@ -43,6 +48,7 @@ program
       validationSplit: o.validationSplit,
       patience: o.patience,
       dropout: o.dropout,
+      checkpointMetric: o.checkpointMetric,
       seed: o.seed,
       backend: o.backend,
       maxTrainImages: o.maxTrainImages,

@@ -56,7 +56,7 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): P
     runStarted(runId, c) {
       line(
         `run ${runId}: ${c.name} | ${c.architecture}, ${c.epochs} epochs, batch ${c.batchSize}, Adam lr ${c.learningRate}, ` +
-          `validation ${Math.round(c.validationSplit * 100)}%, patience ${c.patience}, dropout ${c.dropout}, seed ${c.seed}`,
+          `validation ${Math.round(c.validationSplit * 100)}%, patience ${c.patience} (val_loss), keep best ${c.checkpointMetric}, dropout ${c.dropout}, seed ${c.seed}`,
       );
     },
     log: line,
@@ -86,7 +86,7 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): P
       bar = undefined;
       line(
         `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} | val_loss ${e.valLoss.toFixed(4)} ` +
-          `val_acc ${e.valAccuracy.toFixed(4)} | ${(e.durationMs / 1000).toFixed(1)} s, ${Math.round(e.imagesPerSec)} img/s${improved ? " | best so far" : ""}`,
+          `val_acc ${e.valAccuracy.toFixed(4)} | ${(e.durationMs / 1000).toFixed(1)} s, ${Math.round(e.imagesPerSec)} img/s${improved ? " | kept (best so far)" : ""}`,
       );
     },
     finished(r) {

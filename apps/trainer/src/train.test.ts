@@ -60,6 +60,14 @@ describe("train on the fixture (wasm backend)", () => {
     expect(run.artifacts.map((a) => a.path).sort()).toEqual([`runs/${run.id}/model.json`, `runs/${run.id}/weights.bin`]);
   });
 
+  it("keeps the checkpoint with the best validation accuracy (the first on ties)", async () => {
+    const epochs = await db.epochMetric.findMany({ where: { runId: result.runId }, orderBy: { epoch: "asc" } });
+    const best = epochs.reduce((a, e) => (e.valAccuracy! > a.valAccuracy! ? e : a));
+    const run = await db.run.findUniqueOrThrow({ where: { id: result.runId } });
+    expect(run.bestEpoch).toBe(best.epoch);
+    expect(run.bestValAccuracy).toBe(best.valAccuracy);
+  });
+
   it("leaks no tensors across epochs", () => {
     const t = result.tensorsAfterEpoch;
     expect(t.length).toBe(3);

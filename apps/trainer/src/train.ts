@@ -125,6 +125,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
   const tensorsAfterEpoch: number[] = [];
   let best: { epoch: number; valLoss: number; valAccuracy: number; weights: tf.Tensor[] } | undefined;
   let sinceBest = 0;
+  let bestValLoss = Number.POSITIVE_INFINITY;
   let cancelRequested = false;
   let lastWrite = 0;
 
@@ -189,13 +190,20 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
         imagesPerSec: seen / trainSeconds,
       };
       epochs.push(summary);
-      const improved = !best || summary.valLoss < best.valLoss;
-      if (improved) {
-        for (const w of best?.weights ?? []) w.dispose();
-        best = { epoch, valLoss: summary.valLoss, valAccuracy: summary.valAccuracy, weights: model.getWeights().map((w) => w.clone()) };
+      // Early stopping counts epochs without a validation-loss improvement; the kept checkpoint is
+      // chosen by config.checkpointMetric (both as in Keras' EarlyStopping + ModelCheckpoint).
+      if (summary.valLoss < bestValLoss) {
+        bestValLoss = summary.valLoss;
         sinceBest = 0;
       } else {
         sinceBest++;
+      }
+      const improved =
+        !best ||
+        (config.checkpointMetric === "val_loss" ? summary.valLoss < best.valLoss : summary.valAccuracy > best.valAccuracy);
+      if (improved) {
+        for (const w of best?.weights ?? []) w.dispose();
+        best = { epoch, valLoss: summary.valLoss, valAccuracy: summary.valAccuracy, weights: model.getWeights().map((w) => w.clone()) };
       }
       await db.$transaction([
         db.epochMetric.create({ data: { runId, ...summary, durationMs: Math.round(summary.durationMs) } }),
@@ -212,12 +220,12 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
       tensorsAfterEpoch.push(tf.memory().numTensors);
       reporter.epochEnded(summary, improved);
       if (config.patience > 0 && sinceBest >= config.patience) {
-        reporter.log(`early stopping: validation loss has not improved for ${config.patience} epochs (best: epoch ${best!.epoch})`);
+        reporter.log(`early stopping: validation loss has not improved for ${config.patience} epochs (kept: epoch ${best!.epoch})`);
         break;
       }
     }
 
-    // Keep the best checkpoint, as Keras' EarlyStopping(restore_best_weights=True) does.
+    // Evaluate and export the kept checkpoint, not the last epoch's weights.
     model.setWeights(best!.weights);
     reporter.log(`evaluating the weights of epoch ${best!.epoch} on ${data.test.count} test images`);
     const probs = await predictProbabilities(model, data.test.images, data.test.labels);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE } from "./architecture-names";
 
+export const CHECKPOINT_METRICS = ["val_accuracy", "val_loss"] as const;
 export const DATASETS = ["fashion-mnist", "fixture-subset"] as const;
 export const BACKEND_PREFERENCES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
@@ -16,6 +17,10 @@ export const trainConfigSchema = z.object({
   validationSplit: z.number().min(0.01, "validation split must be at least 0.01").max(0.5).default(0.2),
   /** Epochs without a validation-loss improvement before stopping; 0 turns early stopping off. */
   patience: z.number().int().min(0).max(200).default(5),
+  /** Which validation metric picks the kept (best) checkpoint. Early stopping always watches the
+   * validation loss, the smoother signal; the kept weights are those a user wants: by default the
+   * most accurate on validation (as ModelCheckpoint(monitor="val_accuracy", save_best_only=True)). */
+  checkpointMetric: z.enum(CHECKPOINT_METRICS).default("val_accuracy"),
   dropout: z.number().min(0).max(0.9).default(0.5),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   backend: z.enum(BACKEND_PREFERENCES).default("auto"),
