@@ -1,0 +1,416 @@
+"use client";
+
+import type { RouterOutputs } from "@fmnist/api";
+import { skipToken, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { LOCALE_OPTIONS, Segmented } from "~/components/Segmented";
+import { StatusBadge } from "~/components/StatusBadge";
+import { classNames, type Locale } from "~/lib/classes";
+import { pct } from "~/lib/format";
+import { useTRPC } from "~/trpc/react";
+import { ClassifierClient, ClassifierError } from "./classifier-client";
+import { DrawingPad } from "./DrawingPad";
+import { ModelInputPreview, OriginalPreview } from "./InputPreview";
+import { argmax, ProbabilityBars } from "./ProbabilityBars";
+import { type Backend, BACKENDS, type Classification, type LoadedModel } from "./protocol";
+import { TestSetPanel } from "./TestSetPanel";
+import "./classify.css";
+
+type Run = RouterOutputs["runs"]["byId"];
+
+type ModelState = { status: "none" } | { status: "loading"; since: number } | { status: "ready"; model: LoadedModel } | { status: "error"; message: string };
+
+interface Shown {
+  source: string;
+  result: Classification;
+  /** For the drawing pad, whose canvas is the original. */
+  canvas: HTMLCanvasElement | null;
+  trueLabel: number | null;
+}
+
+const hasModel = (run: Run) => run.artifacts.some((a) => a.kind === "tfjs-layers-model");
+const ms = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : Math.round(x).toString());
+
+export function ClassifyView() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const runParam = params.get("run");
+  const backendParam = params.get("backend");
+  const backend = BACKENDS.includes(backendParam as Backend) ? (backendParam as Backend) : null;
+
+  const models = useQuery(trpc.runs.models.queryOptions());
+  const runId = runParam ?? models.data?.[0]?.id ?? null;
+  const run = useQuery(trpc.runs.byId.queryOptions(runId ? { id: runId } : skipToken));
+
+  const [client, setClient] = useState<ClassifierClient | null>(null);
+  const [modelState, setModelState] = useState<ModelState>({ status: "none" });
+  const [reload, setReload] = useState(0);
+  const [shown, setShown] = useState<Shown | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [inputError, setInputError] = useState<string | null>(null);
+  const [locale, setLocale] = useState<Locale>("en");
+  const latest = useRef(0);
+
+  useEffect(() => {
+    const c = new ClassifierClient();
+    c.onCrash = (message) => setModelState({ status: "error", message });
+    setClient(c);
+    return () => c.dispose();
+  }, []);
+
+  const runData = run.data && run.data.id === runId ? run.data : null;
+  const modelUrl = runData && hasModel(runData) ? `/api/artifacts/${encodeURIComponent(runData.id)}/${runData.artifacts.find((a) => a.kind === "tfjs-layers-model")?.file ?? "model.json"}` : null;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `reload` is the "load again" button
+  useEffect(() => {
+    setShown(null);
+    setInputError(null);
+    if (!client || !modelUrl) {
+      setModelState({ status: "none" });
+      return;
+    }
+    let stale = false;
+    setModelState({ status: "loading", since: performance.now() });
+    client.load(modelUrl, backend).then(
+      (model) => !stale && setModelState({ status: "ready", model }),
+      (e: unknown) => !stale && setModelState({ status: "error", message: e instanceof Error ? e.message : String(e) }),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [client, modelUrl, backend, reload]);
+
+  const ready = modelState.status === "ready";
+
+  /** Runs one classification; only the latest request's outcome is shown. */
+  const classify = useCallback(
+    async (source: string, work: () => Promise<{ result: Classification; trueLabel: number | null; canvas?: HTMLCanvasElement | null }>) => {
+      const token = ++latest.current;
+      setBusy(source);
+      setInputError(null);
+      try {
+        const { result, trueLabel, canvas } = await work();
+        if (token === latest.current) setShown({ source, result, trueLabel, canvas: canvas ?? null });
+        else result.preview?.close();
+      } catch (e) {
+        if (token === latest.current) {
+          setShown(null);
+          setInputError(e instanceof ClassifierError || e instanceof Error ? e.message : String(e));
+        }
+      } finally {
+        if (token === latest.current) setBusy(null);
+      }
+    },
+    [],
+  );
+
+  const classifyFile = useCallback(
+    (file: File | Blob, name: string, trueLabel: number | null = null) => {
+      if (!client) return;
+      void classify(name, async () => ({ result: await client.classifyFile(file, name), trueLabel }));
+    },
+    [client, classify],
+  );
+
+  const randomTestImage = () => {
+    if (!client || !runData) return;
+    const count = runData.evaluation?.numExamples ?? 0;
+    const index = Math.floor(Math.random() * Math.max(1, count));
+    void classify(`test image #${index}`, async () => {
+      const res = await fetch(`/api/dataset/test-images/${index}?run=${encodeURIComponent(runData.id)}`);
+      if (!res.ok) {
+        const body = (await res.json().catch(() => null)) as { error?: string } | null;
+        throw new Error(`Test image #${index} is not available: ${body?.error ?? `HTTP ${res.status}`}`);
+      }
+      const label = Number(res.headers.get("x-label"));
+      return { result: await client.classifyFile(await res.blob(), `test image #${index}.png`), trueLabel: Number.isInteger(label) ? label : null };
+    });
+  };
+
+  // Paste anywhere on the page; drops outside the drop zone must not navigate away.
+  useEffect(() => {
+    const onPaste = (e: ClipboardEvent) => {
+      const file = e.clipboardData?.files?.[0];
+      if (file) {
+        e.preventDefault();
+        if (ready) classifyFile(file, file.name || "pasted picture");
+        else setInputError("Wait for the model to load, then paste again.");
+      } else if (e.clipboardData?.types.includes("text/plain")) {
+        setInputError("The clipboard holds text, not a picture. Copy an image (e.g. right-click → Copy image) and paste again.");
+      }
+    };
+    const block = (e: DragEvent) => e.preventDefault();
+    window.addEventListener("paste", onPaste);
+    window.addEventListener("dragover", block);
+    window.addEventListener("drop", block);
+    return () => {
+      window.removeEventListener("paste", onPaste);
+      window.removeEventListener("dragover", block);
+      window.removeEventListener("drop", block);
+    };
+  }, [ready, classifyFile]);
+
+  const select = (id: string) => {
+    const next = new URLSearchParams(params.toString());
+    next.set("run", id);
+    router.replace(`${pathname}?${next.toString()}`);
+  };
+  const setBackend = (b: string) => {
+    const next = new URLSearchParams(params.toString());
+    if (b) next.set("backend", b);
+    else next.delete("backend");
+    router.replace(`${pathname}?${next.toString()}`);
+  };
+
+  const names = classNames(locale);
+  const modelList = models.data ?? [];
+  const listed = modelList.some((m) => m.id === runId);
+
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Classify</h1>
+          <div className="subtitle">The exported model runs here, in your browser: pictures are never uploaded to the server.</div>
+        </div>
+        <Segmented label="Class names" value={locale} options={LOCALE_OPTIONS} onChange={setLocale} />
+      </div>
+
+      <section className="panel" data-testid="model-panel">
+        <div className="row">
+          <label className="row">
+            <strong>Model</strong>
+            <select aria-label="Model" data-testid="model-select" value={runId ?? ""} onChange={(e) => select(e.target.value)} disabled={models.isPending}>
+              {!listed && runId && <option value={runId}>{runData ? `${runData.name} (no exported model)` : runId}</option>}
+              {modelList.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name} · {m.architecture} · {pct(m.testAccuracy, 2)}
+                  {m.status === "SUCCEEDED" ? "" : ` · ${m.status.toLowerCase()}`}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="row small muted">
+            Backend
+            <select aria-label="Backend" data-testid="backend-select" value={backend ?? ""} onChange={(e) => setBackend(e.target.value)}>
+              <option value="">fastest available</option>
+              {BACKENDS.map((b) => (
+                <option key={b} value={b}>
+                  {b}
+                </option>
+              ))}
+            </select>
+          </label>
+          {runData && (
+            <span className="small muted">
+              <StatusBadge status={runData.status} /> <Link href={`/runs/${encodeURIComponent(runData.id)}`}>run page</Link>
+            </span>
+          )}
+        </div>
+        <ModelStatus models={models} run={run} runId={runId} runData={runData} state={modelState} onRetry={() => setReload((n) => n + 1)} />
+      </section>
+
+      <div className="classify-grid">
+        <section className="panel">
+          <h2>Picture</h2>
+          <DropZone disabled={!ready} onFile={(f) => classifyFile(f, f.name || "dropped picture")} />
+          <div className="row" style={{ marginTop: 10 }}>
+            <button type="button" className="btn" onClick={randomTestImage} disabled={!ready || !runData?.evaluation} data-testid="random-test-image">
+              Random test image
+            </button>
+            <span className="small muted">or paste a picture (Ctrl+V)</span>
+          </div>
+          <h3 style={{ marginTop: 16 }}>…or draw one</h3>
+          <DrawingPad
+            disabled={!ready}
+            onDrawn={(pixels, canvas) => {
+              if (!client) return;
+              const rgba = new Uint8ClampedArray(pixels.data);
+              void classify("drawing", async () => ({ result: await client.classifyPixels({ rgba, width: pixels.width, height: pixels.height }), trueLabel: null, canvas }));
+            }}
+          />
+        </section>
+
+        <section className="panel" data-testid="result-panel" aria-busy={busy !== null}>
+          <div className="panel-head">
+            <h2>Result</h2>
+            {busy && (
+              <span className="small muted" data-testid="classifying">
+                <span className="spinner" /> classifying {busy}…
+              </span>
+            )}
+          </div>
+          {inputError && (
+            <div className="error-box" role="alert" data-testid="classify-error">
+              {inputError}
+            </div>
+          )}
+          {shown ? <ResultView shown={shown} names={names} /> : !inputError && <p className="muted">Choose, drop, paste or draw a picture to see what the model makes of it.</p>}
+        </section>
+      </div>
+
+      {runData && <TestSetPanel key={runData.id} client={client} runId={runData.id} ready={ready} names={names} recorded={runData.evaluation} />}
+    </>
+  );
+}
+
+function ModelStatus({
+  models,
+  run,
+  runId,
+  runData,
+  state,
+  onRetry,
+}: {
+  models: { isPending: boolean; error: { message: string } | null; data?: unknown[] };
+  run: { isPending: boolean; error: { message: string; data?: { code?: string } | null } | null };
+  runId: string | null;
+  runData: Run | null;
+  state: ModelState;
+  onRetry: () => void;
+}) {
+  let body: React.ReactNode;
+  let status = "error";
+  if (models.error) body = <div className="error-box">Could not list the models: {models.error.message}</div>;
+  else if (!runId && models.isPending) {
+    status = "loading";
+    body = <span className="muted">Looking for models…</span>;
+  } else if (!runId) {
+    body = (
+      <div className="notice" data-testid="no-models">
+        No run has exported a model yet. Train one (<code>pnpm --filter @fmnist/trainer train</code>) and come back.
+      </div>
+    );
+  } else if (run.error) {
+    body = <div className="error-box">{run.error.data?.code === "NOT_FOUND" ? `There is no run with id "${runId}". Pick a model above.` : `Could not read the run: ${run.error.message}`}</div>;
+  } else if (!runData) {
+    status = "loading";
+    body = <span className="muted">Reading the run…</span>;
+  } else if (!hasModel(runData)) {
+    body = (
+      <div className="error-box">
+        Run “{runData.name}” ({runData.status.toLowerCase()}) has no exported model, so there is nothing to load. Pick another model above.
+      </div>
+    );
+  } else if (state.status === "loading" || state.status === "none") {
+    status = "loading";
+    body = (
+      <span className="muted">
+        <span className="spinner" /> Loading the model of “{runData.name}” into the browser…
+      </span>
+    );
+  } else if (state.status === "error") {
+    body = (
+      <div className="error-box row">
+        <span className="spacer">{state.message}</span>
+        <button type="button" className="btn" onClick={onRetry}>
+          Load again
+        </button>
+      </div>
+    );
+  } else {
+    status = "ready";
+    const m = state.model;
+    body = (
+      <span>
+        Loaded on <strong data-testid="model-backend">{m.backend}</strong> in{" "}
+        <strong data-testid="model-load-ms" data-value={m.loadMs}>
+          {ms(m.loadMs)} ms
+        </strong>{" "}
+        <span className="muted">
+          (first prediction {ms(m.warmupMs)} ms) · {m.params.toLocaleString("en")} parameters
+          {m.notes.length > 0 && ` · skipped: ${m.notes.join("; ")}`}
+        </span>
+      </span>
+    );
+  }
+  return (
+    <div className="model-status" data-testid="model-status" data-state={status} role="status">
+      {body}
+    </div>
+  );
+}
+
+function ResultView({ shown, names }: { shown: Shown; names: readonly string[] }) {
+  const { result, trueLabel } = shown;
+  const top = argmax(result.probabilities);
+  return (
+    <div data-testid="result" data-source={shown.source}>
+      <div className="previews">
+        <figure>
+          <OriginalPreview bitmap={result.preview} source={shown.canvas} width={result.width} height={result.height} box={result.box} />
+          <figcaption>
+            {shown.source} · {result.width}×{result.height}
+            {result.downscaled && " (decoded downscaled)"}
+          </figcaption>
+        </figure>
+        <figure>
+          <ModelInputPreview input={result.input} />
+          <figcaption>what the model sees: 28×28{result.inverted && ", inverted"}</figcaption>
+        </figure>
+      </div>
+      <div className="verdict">
+        <div className="top-class" data-testid="top-class" data-label={top}>
+          {names[top]}
+        </div>
+        <div className="confidence" data-testid="top-confidence">
+          {pct(result.probabilities[top], 1)} confident
+        </div>
+        {trueLabel !== null && (
+          <div className={trueLabel === top ? "truth ok" : "truth wrong"} data-testid="true-class" data-label={trueLabel}>
+            true class: {names[trueLabel]} {trueLabel === top ? "✓" : "✗"}
+          </div>
+        )}
+        <div className="small muted">
+          inference{" "}
+          <span data-testid="inference-ms" data-value={result.inferenceMs}>
+            {ms(result.inferenceMs)} ms
+          </span>{" "}
+          · preprocessing {ms(result.preprocessMs)} ms{result.decodeMs > 0 && ` · decoding ${ms(result.decodeMs)} ms`}
+        </div>
+      </div>
+      <ProbabilityBars probabilities={result.probabilities} names={names} trueLabel={trueLabel} />
+      <span hidden data-testid="num-tensors" data-value={result.numTensors} />
+    </div>
+  );
+}
+
+function DropZone({ onFile, disabled }: { onFile: (file: File) => void; disabled: boolean }) {
+  const [over, setOver] = useState(false);
+  return (
+    <label
+      className={`dropzone${over ? " over" : ""}${disabled ? " disabled" : ""}`}
+      data-testid="dropzone"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        const file = e.dataTransfer.files[0];
+        if (file && !disabled) onFile(file);
+      }}
+    >
+      <input
+        type="file"
+        accept="image/*"
+        data-testid="file-input"
+        disabled={disabled}
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          // Cleared so that choosing the same file again classifies it again.
+          e.target.value = "";
+          if (file) onFile(file);
+        }}
+      />
+      <strong>Choose a picture</strong> or drop it here
+      <span className="small muted">PNG, JPEG or WebP, any size: a garment on a plain background works best</span>
+    </label>
+  );
+}

@@ -1,0 +1,30 @@
+"use client";
+
+/** The ten class probabilities as horizontal bars, the predicted class highlighted and the true
+ * class (when known) marked. */
+export function ProbabilityBars({ probabilities, names, trueLabel }: { probabilities: number[]; names: readonly string[]; trueLabel: number | null }) {
+  const top = argmax(probabilities);
+  return (
+    <ol className="probs" data-testid="probabilities">
+      {probabilities.map((p, i) => (
+        <li key={names[i] ?? i} data-testid={`prob-${i}`} data-value={p} className={`${i === top ? "top" : ""}${i === trueLabel ? " truth" : ""}`}>
+          <span className="name">
+            {names[i]}
+            {i === trueLabel && <span className="truth-mark" title="true class"> ✓ true</span>}
+          </span>
+          <span className="track">
+            <span className="fill" style={{ width: `${Math.max(0, Math.min(1, p)) * 100}%` }} />
+          </span>
+          <span className="val">{(p * 100).toFixed(p >= 0.001 || p === 0 ? 1 : 3)}%</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** First maximum wins, as in the trainer's evaluation. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}

@@ -1,0 +1,262 @@
+/// <reference lib="webworker" />
+// The classify page's worker: owns tfjs and the loaded model, decodes and preprocesses pictures
+// and runs inference, so that neither a large decode nor the whole test set blocks the page.
+import { preprocessPhoto } from "@fmnist/model";
+import * as tf from "@tensorflow/tfjs";
+import { decodeImage, pixelsOf } from "./decode";
+import { type Backend, BACKENDS, type Classification, ClassifyError, type LoadedModel, type TestSetResult, type WorkerRequest, type WorkerResponse } from "./protocol";
+import { decodeTestSet } from "./test-set-format";
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const PIXELS = 784;
+let model: tf.LayersModel | null = null;
+let wasmPathSet = false;
+const cancelled = new Set<number>();
+
+function post(msg: WorkerResponse, transfer: Transferable[] = []) {
+  self.postMessage(msg, transfer);
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Which software rasterizer the GL renderer is, if it is one (SwiftShader, llvmpipe, ...): WebGL
+ * there emulates the GPU on the CPU and runs these models ~20x slower than the WASM backend. */
+function softwareRenderer(): string | null {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext("webgl2") ?? new OffscreenCanvas(1, 1).getContext("webgl");
+    if (!gl) return null;
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? "");
+    gl.getExtension("WEBGL_lose_context")?.loseContext();
+    return /swiftshader|llvmpipe|softpipe|software|basic render/i.exec(renderer)?.[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The first backend in `order` that initialises. Automatic choice skips WebGL on a software
+ * rasterizer (slower than WASM); WebGL is used only where it renders float32 (float16 textures
+ * would change predictions, and the whole-test-set check must match the trainer). */
+async function chooseBackend(preferred: Backend | null, wasmPath: string): Promise<{ backend: Backend; notes: string[] }> {
+  const order = preferred ? [preferred, ...BACKENDS.filter((b) => b !== preferred)] : [...BACKENDS];
+  const notes: string[] = [];
+  for (const name of order) {
+    try {
+      if (name === "webgl" && typeof OffscreenCanvas === "undefined") {
+        notes.push("webgl: no OffscreenCanvas in this browser's workers");
+        continue;
+      }
+      if (name === "webgl" && !preferred) {
+        const software = softwareRenderer();
+        if (software) {
+          notes.push(`webgl: software renderer (${software}), slower than wasm`);
+          continue;
+        }
+      }
+      if (name === "wasm" && !wasmPathSet) {
+        const wasm = await import("@tensorflow/tfjs-backend-wasm");
+        wasm.setWasmPaths(wasmPath);
+        wasmPathSet = true;
+      }
+      if (!(await tf.setBackend(name))) {
+        notes.push(`${name}: did not initialise`);
+        continue;
+      }
+      await tf.ready();
+      if (name === "webgl") {
+        if (!tf.env().getBool("WEBGL_RENDER_FLOAT32_CAPABLE")) {
+          notes.push("webgl: renders float16 only, which changes results");
+          continue;
+        }
+        // One shader per op instead of one per op and input shape: fewer compiles across batch sizes.
+        tf.env().set("WEBGL_USE_SHAPES_UNIFORMS", true);
+      }
+      return { backend: name, notes };
+    } catch (e) {
+      notes.push(`${name}: ${message(e)}`);
+    }
+  }
+  throw new ClassifyError("model", `No tfjs backend works in this browser (${notes.join("; ")})`);
+}
+
+async function load(req: Extract<WorkerRequest, { type: "load" }>): Promise<LoadedModel> {
+  model?.dispose();
+  model = null;
+  const { backend, notes } = await chooseBackend(req.backend, req.wasmPath);
+  const t0 = performance.now();
+  let loaded: tf.LayersModel;
+  try {
+    loaded = await tf.loadLayersModel(req.modelUrl);
+  } catch (e) {
+    throw new ClassifyError("model", `The model could not be loaded: ${message(e).replace(/ Please verify this URL points to the model JSON of the model to load\.?/, "")}`);
+  }
+  const loadMs = performance.now() - t0;
+  const shape = loaded.inputs[0]?.shape ?? [];
+  if (shape.length !== 4 || shape[1] !== 28 || shape[2] !== 28 || shape[3] !== 1) {
+    loaded.dispose();
+    throw new ClassifyError("model", `The model expects input ${JSON.stringify(shape)}, not Fashion-MNIST's [null,28,28,1]`);
+  }
+  const t1 = performance.now();
+  tf.tidy(() => (loaded.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor).dataSync());
+  const warmupMs = performance.now() - t1;
+  model = loaded;
+  return { backend, loadMs, warmupMs, params: loaded.countParams(), notes };
+}
+
+function requireModel(): tf.LayersModel {
+  if (!model) throw new ClassifyError("no-model", "No model is loaded yet");
+  return model;
+}
+
+/** One image through the model: predict and read back the ten probabilities. */
+function infer(input: Float32Array): { probabilities: number[]; inferenceMs: number } {
+  const m = requireModel();
+  const t0 = performance.now();
+  // dataSync: in a worker, blocking is fine and beats the polling of an async read-back.
+  const probabilities = Array.from(tf.tidy(() => (m.predict(tf.tensor4d(input, [1, 28, 28, 1])) as tf.Tensor).dataSync()));
+  return { probabilities, inferenceMs: performance.now() - t0 };
+}
+
+async function classifyFile(file: Blob, name: string): Promise<{ result: Classification; transfer: Transferable[] }> {
+  requireModel();
+  const t0 = performance.now();
+  const decoded = await decodeImage(file, name);
+  const image = pixelsOf(decoded.bitmap);
+  const decodeMs = performance.now() - t0;
+  const t1 = performance.now();
+  const pre = preprocessPhoto(image.data, image.width, image.height);
+  const preprocessMs = performance.now() - t1;
+  const { probabilities, inferenceMs } = infer(pre.input);
+  const scale = decoded.width / image.width;
+  const box = { x: Math.round(pre.box.x * scale), y: Math.round(pre.box.y * scale), width: Math.round(pre.box.width * scale), height: Math.round(pre.box.height * scale) };
+  const result: Classification = {
+    probabilities,
+    inferenceMs,
+    decodeMs,
+    preprocessMs,
+    input: pre.input,
+    preview: decoded.bitmap,
+    width: decoded.width,
+    height: decoded.height,
+    downscaled: decoded.downscaled,
+    inverted: pre.inverted,
+    box,
+    numTensors: tf.memory().numTensors,
+  };
+  return { result, transfer: [pre.input.buffer, decoded.bitmap] };
+}
+
+function classifyPixels(rgba: Uint8ClampedArray, width: number, height: number): { result: Classification; transfer: Transferable[] } {
+  requireModel();
+  const t1 = performance.now();
+  const pre = preprocessPhoto(rgba, width, height);
+  const preprocessMs = performance.now() - t1;
+  const { probabilities, inferenceMs } = infer(pre.input);
+  const result: Classification = {
+    probabilities,
+    inferenceMs,
+    decodeMs: 0,
+    preprocessMs,
+    input: pre.input,
+    preview: null,
+    width,
+    height,
+    downscaled: false,
+    inverted: pre.inverted,
+    box: pre.box,
+    numTensors: tf.memory().numTensors,
+  };
+  return { result, transfer: [pre.input.buffer] };
+}
+
+/** Every test image through the model in batches, as the trainer evaluates: pixels / 255, argmax
+ * with the first maximum winning, counts into a 10x10 matrix. */
+async function runTestSet(id: number, url: string, batchSize: number): Promise<TestSetResult> {
+  const m = requireModel();
+  const t0 = performance.now();
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new ClassifyError("test-set", `The test set could not be downloaded: ${message(e)}`);
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: string } | null;
+    throw new ClassifyError("test-set", `The test set could not be downloaded (HTTP ${res.status}${body?.error ? `: ${body.error}` : ""})`);
+  }
+  let set: ReturnType<typeof decodeTestSet>;
+  try {
+    set = decodeTestSet(await res.arrayBuffer());
+  } catch (e) {
+    throw new ClassifyError("test-set", `The test set could not be read: ${message(e)}`);
+  }
+  if (set.rows !== 28 || set.cols !== 28) throw new ClassifyError("test-set", `The test images are ${set.rows}x${set.cols}, not 28x28`);
+  const downloadMs = performance.now() - t0;
+
+  const matrix = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  let correct = 0;
+  const x = new Float32Array(batchSize * PIXELS);
+  const t1 = performance.now();
+  post({ type: "progress", id, done: 0, total: set.count });
+  for (let start = 0; start < set.count; start += batchSize) {
+    if (cancelled.has(id)) throw new ClassifyError("cancelled", `Stopped after ${start} of ${set.count} images`);
+    const n = Math.min(batchSize, set.count - start);
+    const src = set.pixels.subarray(start * PIXELS, (start + n) * PIXELS);
+    for (let p = 0; p < src.length; p++) x[p] = src[p] / 255;
+    const probs = tf.tidy(() => (m.predict(tf.tensor4d(x.subarray(0, n * PIXELS), [n, 28, 28, 1])) as tf.Tensor).dataSync());
+    for (let k = 0; k < n; k++) {
+      let best = 0;
+      for (let c = 1; c < 10; c++) if (probs[k * 10 + c] > probs[k * 10 + best]) best = c;
+      const label = set.labels[start + k];
+      if (label > 9) throw new ClassifyError("test-set", `Test label ${label} at index ${start + k} is not a class 0..9`);
+      matrix[label][best]++;
+      if (best === label) correct++;
+    }
+    post({ type: "progress", id, done: start + n, total: set.count });
+    // Let a cancel message in between batches.
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return { count: set.count, correct, matrix, downloadMs, classifyMs: performance.now() - t1, batchSize, numTensors: tf.memory().numTensors };
+}
+
+// Requests run one at a time (a model load never swaps the model under a running test set);
+// cancel jumps the queue.
+let queue: Promise<void> = Promise.resolve();
+
+async function handle(req: Exclude<WorkerRequest, { type: "cancel" }>) {
+  try {
+    switch (req.type) {
+      case "load":
+        post({ type: "loaded", id: req.id, model: await load(req) });
+        break;
+      case "classify-file": {
+        const { result, transfer } = await classifyFile(req.file, req.name);
+        post({ type: "classified", id: req.id, result }, transfer);
+        break;
+      }
+      case "classify-pixels": {
+        const { result, transfer } = classifyPixels(req.rgba, req.width, req.height);
+        post({ type: "classified", id: req.id, result }, transfer);
+        break;
+      }
+      case "test-set":
+        post({ type: "test-set-done", id: req.id, result: await runTestSet(req.id, req.url, req.batchSize) });
+        break;
+    }
+  } catch (e) {
+    const kind = e instanceof ClassifyError ? e.kind : "internal";
+    post({ type: "error", id: req.id, kind, message: e instanceof ClassifyError ? e.message : `Something went wrong: ${message(e)}` });
+  } finally {
+    cancelled.delete(req.id);
+  }
+}
+
+self.onmessage = (event: MessageEvent<WorkerRequest>) => {
+  const req = event.data;
+  if (req.type === "cancel") {
+    cancelled.add(req.id);
+    return;
+  }
+  queue = queue.then(() => handle(req));
+};

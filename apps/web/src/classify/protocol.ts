@@ -1,0 +1,84 @@
+// Messages between the classify page and its worker (classify.worker.ts). The worker owns tfjs, the
+// model and the image decoding, so the page's bundle never contains tfjs and a big decode or a
+// whole-test-set run never blocks the page.
+
+export type Backend = "webgl" | "wasm" | "cpu";
+export const BACKENDS: readonly Backend[] = ["webgl", "wasm", "cpu"];
+
+export type ClassifyErrorKind = "not-image" | "corrupt" | "too-large" | "model" | "no-model" | "test-set" | "cancelled" | "internal";
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export type WorkerRequest =
+  /** Load a tfjs LayersModel; `backend` null = the fastest that works (webgl, wasm, cpu). */
+  | { type: "load"; id: number; modelUrl: string; backend: Backend | null; wasmPath: string }
+  /** An image file (upload, drop, paste, a fetched test image). */
+  | { type: "classify-file"; id: number; file: Blob; name: string }
+  /** Raw RGBA pixels (the drawing pad). */
+  | { type: "classify-pixels"; id: number; rgba: Uint8ClampedArray; width: number; height: number }
+  | { type: "test-set"; id: number; url: string; batchSize: number }
+  /** Stop request `id` (a test-set run) at its next batch. */
+  | { type: "cancel"; id: number };
+
+export interface LoadedModel {
+  backend: Backend;
+  /** tf.loadLayersModel: fetching model.json and the weights, building the layers. */
+  loadMs: number;
+  /** The first predict, which compiles the WebGL shaders or warms the WASM kernels. */
+  warmupMs: number;
+  params: number;
+  /** Why faster backends were skipped, if any were. */
+  notes: string[];
+}
+
+export interface Classification {
+  probabilities: number[];
+  /** predict + reading the ten probabilities back, for one image. */
+  inferenceMs: number;
+  decodeMs: number;
+  preprocessMs: number;
+  /** The 28x28 input the model saw, [0,1], row-major. */
+  input: Float32Array;
+  /** The decoded picture (downscaled when large); null for raw pixels. */
+  preview: ImageBitmap | null;
+  /** Size of the original picture, and whether it was downscaled before preprocessing. */
+  width: number;
+  height: number;
+  downscaled: boolean;
+  inverted: boolean;
+  box: Box;
+  numTensors: number;
+}
+
+export interface TestSetResult {
+  count: number;
+  correct: number;
+  /** 10x10 counts, rows = true class, columns = predicted class (as the trainer records it). */
+  matrix: number[][];
+  downloadMs: number;
+  classifyMs: number;
+  batchSize: number;
+  numTensors: number;
+}
+
+export type WorkerResponse =
+  | { type: "loaded"; id: number; model: LoadedModel }
+  | { type: "classified"; id: number; result: Classification }
+  | { type: "progress"; id: number; done: number; total: number }
+  | { type: "test-set-done"; id: number; result: TestSetResult }
+  | { type: "error"; id: number; kind: ClassifyErrorKind; message: string };
+
+/** An error the page shows as it is. */
+export class ClassifyError extends Error {
+  constructor(
+    readonly kind: ClassifyErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
