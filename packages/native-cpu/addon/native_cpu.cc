@@ -1,0 +1,794 @@
+// Native float32 kernels for the tfjs "native" backend (@fmnist/native-cpu).
+//
+// Convolutions and GEMM run on oneDNN (libdnnl, OpenMP threads); pooling, elementwise ops,
+// reductions and the fused Adam step are plain C++ loops parallelised with OpenMP. Every function
+// works in place on Float32Arrays that JavaScript allocated (the cpu backend's storage), so no data
+// is copied across the N-API boundary. Errors are thrown as JS exceptions; the JS side then falls
+// back to the cpu backend's kernel.
+#include <node_api.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// N-API helpers
+
+struct ArgError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+#define NAPI_OK(call)                                        \
+  do {                                                       \
+    if ((call) != napi_ok) throw ArgError("N-API call failed: " #call); \
+  } while (0)
+
+struct Args {
+  napi_env env;
+  size_t argc = 16;
+  napi_value argv[16];
+  Args(napi_env e, napi_callback_info info) : env(e) {
+    NAPI_OK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  }
+  napi_value at(size_t i) const {
+    if (i >= argc) throw ArgError("missing argument " + std::to_string(i));
+    return argv[i];
+  }
+  float* f32(size_t i, size_t* length = nullptr) const {
+    napi_typedarray_type type;
+    size_t len;
+    void* data;
+    napi_value buf;
+    size_t off;
+    if (napi_get_typedarray_info(env, at(i), &type, &len, &data, &buf, &off) != napi_ok ||
+        type != napi_float32_array)
+      throw ArgError("argument " + std::to_string(i) + " must be a Float32Array");
+    if (length) *length = len;
+    return static_cast<float*>(data);
+  }
+  // A Float32Array or null/undefined.
+  float* f32opt(size_t i) const {
+    if (i >= argc) return nullptr;
+    napi_valuetype t;
+    NAPI_OK(napi_typeof(env, argv[i], &t));
+    if (t == napi_null || t == napi_undefined) return nullptr;
+    return f32(i);
+  }
+  int32_t* i32(size_t i, size_t* length = nullptr) const {
+    napi_typedarray_type type;
+    size_t len;
+    void* data;
+    napi_value buf;
+    size_t off;
+    if (napi_get_typedarray_info(env, at(i), &type, &len, &data, &buf, &off) != napi_ok ||
+        type != napi_int32_array)
+      throw ArgError("argument " + std::to_string(i) + " must be an Int32Array");
+    if (length) *length = len;
+    return static_cast<int32_t*>(data);
+  }
+  int64_t integer(size_t i) const {
+    int64_t v;
+    if (napi_get_value_int64(env, at(i), &v) != napi_ok) throw ArgError("argument " + std::to_string(i) + " must be a number");
+    return v;
+  }
+  double number(size_t i) const {
+    double v;
+    if (napi_get_value_double(env, at(i), &v) != napi_ok) throw ArgError("argument " + std::to_string(i) + " must be a number");
+    return v;
+  }
+};
+
+template <typename F>
+napi_value guarded(napi_env env, F&& f) {
+  try {
+    return f();
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, "NATIVE_CPU_DNNL", (std::string("oneDNN: ") + e.what()).c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "NATIVE_CPU", e.what());
+  }
+  return nullptr;
+}
+
+napi_value undef(napi_env env) {
+  napi_value v;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+// Below this many elements an elementwise loop stays on one thread (fork/join costs ~µs).
+constexpr int64_t kParallelMin = 1 << 15;
+
+// ---------------------------------------------------------------------------------------------
+// oneDNN state
+
+engine& eng() {
+  static engine e(engine::kind::cpu, 0);
+  return e;
+}
+stream& strm() {
+  static stream s(eng());
+  return s;
+}
+
+struct ConvParams {
+  int64_t n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
+  std::string key() const {
+    char b[256];
+    snprintf(b, sizeof b, "%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld", (long)n, (long)h,
+             (long)w, (long)c, (long)kh, (long)kw, (long)o, (long)oh, (long)ow, (long)sh, (long)sw, (long)dh,
+             (long)dw, (long)pt, (long)pl, (long)pb, (long)pr);
+    return b;
+  }
+};
+
+// One convolution geometry: the forward primitive (also the hint for the backward ones) and,
+// created on first use, the backward-data and backward-weights primitives. Activations stay in
+// tfjs's NHWC layout; weights use oneDNN's preferred (blocked) layout, reordered from / to tfjs's
+// HWIO on every call (they are small).
+struct ConvPrims {
+  memory::desc src_md, dst_md, user_w_md;
+  memory::dims strides, dil, pad_l, pad_r;
+  convolution_forward::primitive_desc fpd;
+  convolution_forward fwd;
+  memory w_fwd;  // weights in the forward primitive's layout (when it differs from HWIO)
+  reorder w_to_fwd;
+  bool fwd_reorder = false;
+
+  bool has_bd = false;
+  convolution_backward_data::primitive_desc bdpd;
+  convolution_backward_data bd;
+  memory w_bd;
+  reorder w_to_bd;
+  bool bd_reorder = false;
+
+  bool has_bw = false;
+  convolution_backward_weights::primitive_desc bwpd;
+  convolution_backward_weights bw;
+  memory dw_bw;
+  reorder dw_to_user;
+  bool bw_reorder = false;
+
+  explicit ConvPrims(const ConvParams& p) {
+    memory::dims src = {p.n, p.c, p.h, p.w}, wei = {p.o, p.c, p.kh, p.kw}, dst = {p.n, p.o, p.oh, p.ow};
+    strides = {p.sh, p.sw};
+    dil = {p.dh - 1, p.dw - 1};
+    pad_l = {p.pt, p.pl};
+    pad_r = {p.pb, p.pr};
+    src_md = memory::desc(src, dt::f32, tag::nhwc);
+    dst_md = memory::desc(dst, dt::f32, tag::nhwc);
+    user_w_md = memory::desc(wei, dt::f32, tag::hwio);
+    auto any_w = memory::desc(wei, dt::f32, tag::any);
+    auto d = convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_md, any_w,
+                                       dst_md, strides, dil, pad_l, pad_r);
+    fpd = convolution_forward::primitive_desc(d, eng());
+    fwd = convolution_forward(fpd);
+    if (fpd.weights_desc() != user_w_md) {
+      fwd_reorder = true;
+      w_fwd = memory(fpd.weights_desc(), eng());
+      w_to_fwd = reorder(reorder::primitive_desc(eng(), user_w_md, eng(), fpd.weights_desc()));
+    }
+  }
+
+  void ensure_bd() {
+    if (has_bd) return;
+    auto any_w = memory::desc(user_w_md.dims(), dt::f32, tag::any);
+    auto d = convolution_backward_data::desc(algorithm::convolution_direct, src_md, any_w, dst_md, strides, dil,
+                                             pad_l, pad_r);
+    bdpd = convolution_backward_data::primitive_desc(d, eng(), fpd);
+    bd = convolution_backward_data(bdpd);
+    if (bdpd.weights_desc() != user_w_md) {
+      bd_reorder = true;
+      w_bd = memory(bdpd.weights_desc(), eng());
+      w_to_bd = reorder(reorder::primitive_desc(eng(), user_w_md, eng(), bdpd.weights_desc()));
+    }
+    has_bd = true;
+  }
+
+  void ensure_bw() {
+    if (has_bw) return;
+    auto any_w = memory::desc(user_w_md.dims(), dt::f32, tag::any);
+    auto d = convolution_backward_weights::desc(algorithm::convolution_direct, src_md, any_w, dst_md, strides, dil,
+                                                pad_l, pad_r);
+    bwpd = convolution_backward_weights::primitive_desc(d, eng(), fpd);
+    bw = convolution_backward_weights(bwpd);
+    if (bwpd.diff_weights_desc() != user_w_md) {
+      bw_reorder = true;
+      dw_bw = memory(bwpd.diff_weights_desc(), eng());
+      dw_to_user = reorder(reorder::primitive_desc(eng(), bwpd.diff_weights_desc(), eng(), user_w_md));
+    }
+    has_bw = true;
+  }
+};
+
+std::unordered_map<std::string, std::unique_ptr<ConvPrims>>& conv_cache() {
+  static std::unordered_map<std::string, std::unique_ptr<ConvPrims>> c;
+  return c;
+}
+
+ConvPrims& conv_prims(const ConvParams& p) {
+  auto& c = conv_cache();
+  auto k = p.key();
+  auto it = c.find(k);
+  if (it != c.end()) return *it->second;
+  if (c.size() > 256) c.clear();  // many geometries (e.g. changing batch sizes): start over
+  auto ptr = std::make_unique<ConvPrims>(p);
+  auto& ref = *ptr;
+  c.emplace(k, std::move(ptr));
+  return ref;
+}
+
+ConvParams conv_params(const Args& a, size_t i) {
+  size_t len;
+  int32_t* v = a.i32(i, &len);
+  if (len < 17) throw ArgError("conv params need 17 values");
+  return ConvParams{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
+}
+
+void check_len(size_t have, int64_t want, const char* what) {
+  if ((int64_t)have < want) throw ArgError(std::string(what) + " is too short");
+}
+
+// conv2d(mode, a, b, out, params): mode 0 = forward (x, w -> y), 1 = input gradient (dy, w -> dx),
+// 2 = filter gradient (x, dy -> dw). Shapes NHWC / HWIO; params as in ConvParams.
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    int64_t mode = a.integer(0);
+    ConvParams p = conv_params(a, 4);
+    size_t la, lb, lo;
+    float* A = a.f32(1, &la);
+    float* B = a.f32(2, &lb);
+    float* O = a.f32(3, &lo);
+    const int64_t xs = p.n * p.h * p.w * p.c, ys = p.n * p.oh * p.ow * p.o, ws = p.kh * p.kw * p.c * p.o;
+    ConvPrims& cp = conv_prims(p);
+    auto& s = strm();
+    if (mode == 0) {
+      check_len(la, xs, "x");
+      check_len(lb, ws, "filter");
+      check_len(lo, ys, "y");
+      memory src(cp.src_md, eng(), A), dst(cp.dst_md, eng(), O);
+      memory w;
+      if (cp.fwd_reorder) {
+        memory uw(cp.user_w_md, eng(), B);
+        cp.w_to_fwd.execute(s, uw, cp.w_fwd);
+        w = cp.w_fwd;
+      } else {
+        w = memory(cp.user_w_md, eng(), B);
+      }
+      cp.fwd.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
+    } else if (mode == 1) {
+      check_len(la, ys, "dy");
+      check_len(lb, ws, "filter");
+      check_len(lo, xs, "dx");
+      cp.ensure_bd();
+      memory ddst(cp.dst_md, eng(), A), dsrc(cp.src_md, eng(), O);
+      memory w;
+      if (cp.bd_reorder) {
+        memory uw(cp.user_w_md, eng(), B);
+        cp.w_to_bd.execute(s, uw, cp.w_bd);
+        w = cp.w_bd;
+      } else {
+        w = memory(cp.user_w_md, eng(), B);
+      }
+      cp.bd.execute(s, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dsrc}});
+    } else if (mode == 2) {
+      check_len(la, xs, "x");
+      check_len(lb, ys, "dy");
+      check_len(lo, ws, "dw");
+      cp.ensure_bw();
+      memory src(cp.src_md, eng(), A), ddst(cp.dst_md, eng(), B);
+      memory uw(cp.user_w_md, eng(), O);
+      if (cp.bw_reorder) {
+        cp.bw.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, cp.dw_bw}});
+        cp.dw_to_user.execute(s, cp.dw_bw, uw);
+      } else {
+        cp.bw.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, uw}});
+      }
+    } else {
+      throw ArgError("bad conv mode");
+    }
+    s.wait();
+    return undef(env);
+  });
+}
+
+// Which implementation oneDNN picked for a geometry (for logs and PERF notes).
+napi_value ConvImpl(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    ConvParams p = conv_params(a, 0);
+    ConvPrims& cp = conv_prims(p);
+    cp.ensure_bd();
+    cp.ensure_bw();
+    std::string s = std::string("fwd ") + cp.fpd.impl_info_str() + ", bwd_data " + cp.bdpd.impl_info_str() +
+                    ", bwd_weights " + cp.bwpd.impl_info_str();
+    napi_value out;
+    napi_create_string_utf8(env, s.c_str(), s.size(), &out);
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// GEMM: batchMatMul(a, b, c, batchA, batchB, M, N, K, transA, transB). Row-major 3-D operands,
+// a is [batchA, M, K] ([batchA, K, M] when transA), b is [batchB, K, N] ([batchB, N, K] when
+// transB), c is [max(batchA, batchB), M, N]; a batch of 1 broadcasts.
+napi_value BatchMatMul(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t la, lb, lc;
+    const float* A = a.f32(0, &la);
+    const float* B = a.f32(1, &lb);
+    float* C = a.f32(2, &lc);
+    int64_t ba = a.integer(3), bb = a.integer(4), M = a.integer(5), N = a.integer(6), K = a.integer(7);
+    bool ta = a.integer(8) != 0, tb = a.integer(9) != 0;
+    int64_t batch = ba > bb ? ba : bb;
+    check_len(la, ba * M * K, "a");
+    check_len(lb, bb * K * N, "b");
+    check_len(lc, batch * M * N, "c");
+    for (int64_t i = 0; i < batch; i++) {
+      const float* Ai = A + (ba == 1 ? 0 : i) * M * K;
+      const float* Bi = B + (bb == 1 ? 0 : i) * K * N;
+      float* Ci = C + i * M * N;
+      if (K == 0) {
+        std::memset(Ci, 0, sizeof(float) * M * N);
+        continue;
+      }
+      auto st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, 1.f, Ai, ta ? M : K, Bi, tb ? K : N, 0.f, Ci, N);
+      if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed");
+    }
+    return undef(env);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise
+
+// biasAct(c, bias|null, rows, cols, act): c[r, j] = act(c[r, j] + bias[j]); act 0 = linear, 1 = relu.
+napi_value BiasAct(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t lc;
+    float* C = a.f32(0, &lc);
+    const float* bias = a.f32opt(1);
+    int64_t rows = a.integer(2), cols = a.integer(3), act = a.integer(4);
+    check_len(lc, rows * cols, "c");
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+      float* row = C + r * cols;
+      if (bias)
+        for (int64_t j = 0; j < cols; j++) row[j] += bias[j];
+      if (act == 1)
+        for (int64_t j = 0; j < cols; j++) row[j] = row[j] > 0.f ? row[j] : (std::isnan(row[j]) ? row[j] : 0.f);
+    }
+    return undef(env);
+  });
+}
+
+enum BinOp { ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5, SQDIFF = 6 };
+
+template <int OP>
+inline float bin(float x, float y) {
+  if (OP == ADD) return x + y;
+  if (OP == SUB) return x - y;
+  if (OP == MUL) return x * y;
+  if (OP == DIV) return x / y;
+  if (OP == MAX) return (std::isnan(x) || std::isnan(y)) ? NAN : (x > y ? x : y);
+  if (OP == MIN) return (std::isnan(x) || std::isnan(y)) ? NAN : (x < y ? x : y);
+  if (OP == SQDIFF) return (x - y) * (x - y);
+  return 0.f;
+}
+
+// mode 0: same shape; 1: a is a scalar; 2: b is a scalar; 3: b repeats with period `inner` (b's
+// shape is a suffix of a's); 4: a repeats with period `inner`.
+template <int OP>
+void binary_loop(const float* A, const float* B, float* O, int64_t n, int mode, int64_t inner) {
+  if (mode == 0) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+    for (int64_t i = 0; i < n; i++) O[i] = bin<OP>(A[i], B[i]);
+  } else if (mode == 1) {
+    const float s = A[0];
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+    for (int64_t i = 0; i < n; i++) O[i] = bin<OP>(s, B[i]);
+  } else if (mode == 2) {
+    const float s = B[0];
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+    for (int64_t i = 0; i < n; i++) O[i] = bin<OP>(A[i], s);
+  } else {
+    const int64_t rows = n / inner;
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+      float* o = O + r * inner;
+      if (mode == 3) {
+        const float* x = A + r * inner;
+#pragma omp simd
+        for (int64_t j = 0; j < inner; j++) o[j] = bin<OP>(x[j], B[j]);
+      } else {
+        const float* y = B + r * inner;
+#pragma omp simd
+        for (int64_t j = 0; j < inner; j++) o[j] = bin<OP>(A[j], y[j]);
+      }
+    }
+  }
+}
+
+// binary(op, a, b, out, mode, inner)
+napi_value Binary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    int op = (int)a.integer(0);
+    size_t la, lb, lo;
+    const float* A = a.f32(1, &la);
+    const float* B = a.f32(2, &lb);
+    float* O = a.f32(3, &lo);
+    int mode = (int)a.integer(4);
+    int64_t inner = a.integer(5);
+    int64_t n = (int64_t)lo;
+    switch (mode) {
+      case 0: check_len(la, n, "a"); check_len(lb, n, "b"); break;
+      case 1: check_len(la, 1, "a"); check_len(lb, n, "b"); break;
+      case 2: check_len(la, n, "a"); check_len(lb, 1, "b"); break;
+      case 3: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n, "a"); check_len(lb, inner, "b"); break;
+      case 4: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, inner, "a"); check_len(lb, n, "b"); break;
+      default: throw ArgError("bad mode");
+    }
+    switch (op) {
+      case ADD: binary_loop<ADD>(A, B, O, n, mode, inner); break;
+      case SUB: binary_loop<SUB>(A, B, O, n, mode, inner); break;
+      case MUL: binary_loop<MUL>(A, B, O, n, mode, inner); break;
+      case DIV: binary_loop<DIV>(A, B, O, n, mode, inner); break;
+      case MAX: binary_loop<MAX>(A, B, O, n, mode, inner); break;
+      case MIN: binary_loop<MIN>(A, B, O, n, mode, inner); break;
+      case SQDIFF: binary_loop<SQDIFF>(A, B, O, n, mode, inner); break;
+      default: throw ArgError("bad op");
+    }
+    return undef(env);
+  });
+}
+
+enum UnOp { RELU = 0, STEP = 1, SQRT = 2, SQUARE = 3, NEG = 4, EXP = 5, ABS = 6, RSQRT = 7, RELU6 = 8, SIGMOID = 9, LOG = 10 };
+
+template <int OP>
+void unary_loop(const float* X, float* O, int64_t n, float alpha) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; i++) {
+    const float x = X[i];
+    float y;
+    if (OP == RELU) y = x > 0.f ? x : (x != x ? x : 0.f);
+    else if (OP == STEP) y = x != x ? x : (x > 0.f ? 1.f : alpha);
+    else if (OP == SQRT) y = std::sqrt(x);
+    else if (OP == SQUARE) y = x * x;
+    else if (OP == NEG) y = -x;
+    else if (OP == EXP) y = std::exp(x);
+    else if (OP == ABS) y = std::fabs(x);
+    else if (OP == RSQRT) y = 1.f / std::sqrt(x);
+    else if (OP == RELU6) y = x != x ? x : (x < 0.f ? 0.f : (x > 6.f ? 6.f : x));
+    else if (OP == SIGMOID) y = 1.f / (1.f + std::exp(-x));
+    else y = std::log(x);
+    O[i] = y;
+  }
+}
+
+// unary(op, x, out, alpha)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    int op = (int)a.integer(0);
+    size_t lx, lo;
+    const float* X = a.f32(1, &lx);
+    float* O = a.f32(2, &lo);
+    float alpha = (float)a.number(3);
+    int64_t n = (int64_t)lo;
+    check_len(lx, n, "x");
+    switch (op) {
+      case RELU: unary_loop<RELU>(X, O, n, alpha); break;
+      case STEP: unary_loop<STEP>(X, O, n, alpha); break;
+      case SQRT: unary_loop<SQRT>(X, O, n, alpha); break;
+      case SQUARE: unary_loop<SQUARE>(X, O, n, alpha); break;
+      case NEG: unary_loop<NEG>(X, O, n, alpha); break;
+      case EXP: unary_loop<EXP>(X, O, n, alpha); break;
+      case ABS: unary_loop<ABS>(X, O, n, alpha); break;
+      case RSQRT: unary_loop<RSQRT>(X, O, n, alpha); break;
+      case RELU6: unary_loop<RELU6>(X, O, n, alpha); break;
+      case SIGMOID: unary_loop<SIGMOID>(X, O, n, alpha); break;
+      case LOG: unary_loop<LOG>(X, O, n, alpha); break;
+      default: throw ArgError("bad op");
+    }
+    return undef(env);
+  });
+}
+
+// reluGrad(dy, y, out): out = y > 0 ? dy : 0 (the gradient of Relu through its output or input).
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t ld, ly, lo;
+    const float* DY = a.f32(0, &ld);
+    const float* Y = a.f32(1, &ly);
+    float* O = a.f32(2, &lo);
+    int64_t n = (int64_t)lo;
+    check_len(ld, n, "dy");
+    check_len(ly, n, "y");
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+    for (int64_t i = 0; i < n; i++) O[i] = Y[i] > 0.f ? DY[i] : 0.f;
+    return undef(env);
+  });
+}
+
+// sumRows(x, out, rows, cols): out[j] = sum_r x[r, j], accumulated in double (as tfjs's cpu
+// backend does in JS numbers).
+napi_value SumRows(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t lx, lo;
+    const float* X = a.f32(0, &lx);
+    float* O = a.f32(1, &lo);
+    int64_t rows = a.integer(2), cols = a.integer(3);
+    check_len(lx, rows * cols, "x");
+    check_len(lo, cols, "out");
+    int nt = (rows * cols >= kParallelMin) ? omp_get_max_threads() : 1;
+    std::vector<double> part((size_t)nt * cols, 0.0);
+#pragma omp parallel num_threads(nt)
+    {
+      int t = omp_get_thread_num();
+      int T = omp_get_num_threads();
+      double* acc = part.data() + (size_t)t * cols;
+      int64_t r0 = rows * t / T, r1 = rows * (t + 1) / T;
+      for (int64_t r = r0; r < r1; r++) {
+        const float* row = X + r * cols;
+#pragma omp simd
+        for (int64_t j = 0; j < cols; j++) acc[j] += row[j];
+      }
+    }
+    for (int64_t j = 0; j < cols; j++) {
+      double s = 0;
+      for (int t = 0; t < nt; t++) s += part[(size_t)t * cols + j];
+      O[j] = (float)s;
+    }
+    return undef(env);
+  });
+}
+
+// sumCols(x, out, rows, cols): out[r] = sum_j x[r, j] (double accumulation).
+napi_value SumCols(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t lx, lo;
+    const float* X = a.f32(0, &lx);
+    float* O = a.f32(1, &lo);
+    int64_t rows = a.integer(2), cols = a.integer(3);
+    check_len(lx, rows * cols, "x");
+    check_len(lo, rows, "out");
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* row = X + r * cols;
+      double s = 0;
+#pragma omp simd reduction(+ : s)
+      for (int64_t j = 0; j < cols; j++) s += row[j];
+      O[r] = (float)s;
+    }
+    return undef(env);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Max pooling, NHWC. params: [N, H, W, C, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW]
+struct PoolParams {
+  int64_t n, h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow;
+};
+
+PoolParams pool_params(const Args& a, size_t i) {
+  size_t len;
+  int32_t* v = a.i32(i, &len);
+  if (len < 14) throw ArgError("pool params need 14 values");
+  return PoolParams{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]};
+}
+
+// Same semantics as tfjs's cpu pool(): the window is clipped to the image, NaN never wins.
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t lx, ly;
+    const float* X = a.f32(0, &lx);
+    float* Y = a.f32(1, &ly);
+    PoolParams p = pool_params(a, 2);
+    const int64_t C = p.c;
+    check_len(lx, p.n * p.h * p.w * C, "x");
+    check_len(ly, p.n * p.oh * p.ow * C, "y");
+    const int64_t ekh = (p.kh - 1) * p.dh + 1, ekw = (p.kw - 1) * p.dw + 1;
+#pragma omp parallel for collapse(2) schedule(static) if (ly >= (size_t)kParallelMin)
+    for (int64_t b = 0; b < p.n; b++) {
+      for (int64_t yr = 0; yr < p.oh; yr++) {
+        std::vector<float> m(C);
+        const int64_t r0 = yr * p.sh - p.pt;
+        const int64_t rmin = r0 < 0 ? 0 : r0, rmax = std::min(p.h, r0 + ekh);
+        for (int64_t yc = 0; yc < p.ow; yc++) {
+          const int64_t c0 = yc * p.sw - p.pl;
+          const int64_t cmin = c0 < 0 ? 0 : c0, cmax = std::min(p.w, c0 + ekw);
+          for (int64_t d = 0; d < C; d++) m[d] = -INFINITY;
+          for (int64_t xr = rmin; xr < rmax; xr += p.dh)
+            for (int64_t xc = cmin; xc < cmax; xc += p.dw) {
+              const float* px = X + ((b * p.h + xr) * p.w + xc) * C;
+#pragma omp simd
+              for (int64_t d = 0; d < C; d++) m[d] = px[d] > m[d] ? px[d] : m[d];
+            }
+          std::memcpy(Y + ((b * p.oh + yr) * p.ow + yc) * C, m.data(), sizeof(float) * C);
+        }
+      }
+    }
+    return undef(env);
+  });
+}
+
+// maxPoolGrad(dy, x, dx, params): dx = 0, then every dy is added at the position of the first
+// maximum of its window in x (as tfjs's cpu maxPoolPositions + maxPoolGrad). Images are
+// independent, so the batch is split across threads (overlapping windows stay within an image).
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t ldy, lx, ldx;
+    const float* DY = a.f32(0, &ldy);
+    const float* X = a.f32(1, &lx);
+    float* DX = a.f32(2, &ldx);
+    PoolParams p = pool_params(a, 3);
+    const int64_t C = p.c;
+    check_len(lx, p.n * p.h * p.w * C, "x");
+    check_len(ldx, p.n * p.h * p.w * C, "dx");
+    check_len(ldy, p.n * p.oh * p.ow * C, "dy");
+    const int64_t ekh = (p.kh - 1) * p.dh + 1, ekw = (p.kw - 1) * p.dw + 1;
+    const bool disjoint = p.sh >= ekh && p.sw >= ekw;
+#pragma omp parallel for schedule(static) if (ldx >= (size_t)kParallelMin)
+    for (int64_t b = 0; b < p.n; b++) {
+      std::vector<float> m(C);
+      std::vector<int64_t> pos(C);
+      float* dxb = DX + b * p.h * p.w * C;
+      const float* xb = X + b * p.h * p.w * C;
+      std::memset(dxb, 0, sizeof(float) * p.h * p.w * C);
+      for (int64_t yr = 0; yr < p.oh; yr++) {
+        const int64_t r0 = yr * p.sh - p.pt;
+        const int64_t rmin = r0 < 0 ? 0 : r0, rmax = std::min(p.h, r0 + ekh);
+        for (int64_t yc = 0; yc < p.ow; yc++) {
+          const int64_t c0 = yc * p.sw - p.pl;
+          const int64_t cmin = c0 < 0 ? 0 : c0, cmax = std::min(p.w, c0 + ekw);
+          for (int64_t d = 0; d < C; d++) {
+            m[d] = -INFINITY;
+            pos[d] = -1;
+          }
+          for (int64_t xr = rmin; xr < rmax; xr += p.dh)
+            for (int64_t xc = cmin; xc < cmax; xc += p.dw) {
+              const int64_t off = (xr * p.w + xc) * C;
+              const float* px = xb + off;
+              for (int64_t d = 0; d < C; d++)
+                if (px[d] > m[d]) {
+                  m[d] = px[d];
+                  pos[d] = off + d;
+                }
+            }
+          const float* dyp = DY + ((b * p.oh + yr) * p.ow + yc) * C;
+          if (disjoint) {
+            for (int64_t d = 0; d < C; d++)
+              if (pos[d] >= 0) dxb[pos[d]] = dyp[d];
+          } else {
+            for (int64_t d = 0; d < C; d++)
+              if (pos[d] >= 0) dxb[pos[d]] += dyp[d];
+          }
+        }
+      }
+    }
+    return undef(env);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adam, one variable, in one pass, with exactly the float32 operations (and their order) of
+// tfjs's AdamOptimizer.applyGradients, so results are bit-identical to the cpu backend:
+//   m' = m*b1 + g*ob1;  v' = v*b2 + (g*g)*ob2
+//   x' = ((m'/c1) / (sqrt(v'/c2) + eps)) * negLr + x
+// with ob = 1 - b, c = 1 - b^t and negLr = -lr, all rounded to float32 by the caller.
+// adam(x, g, m, v, xOut, mOut, vOut, b1, ob1, b2, ob2, c1, c2, eps, negLr)
+napi_value Adam(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t n, l;
+    const float* X = a.f32(0, &n);
+    const float* G = a.f32(1, &l);
+    check_len(l, n, "g");
+    const float* M = a.f32(2, &l);
+    check_len(l, n, "m");
+    const float* V = a.f32(3, &l);
+    check_len(l, n, "v");
+    float* XO = a.f32(4, &l);
+    check_len(l, n, "xOut");
+    float* MO = a.f32(5, &l);
+    check_len(l, n, "mOut");
+    float* VO = a.f32(6, &l);
+    check_len(l, n, "vOut");
+    const float b1 = (float)a.number(7), ob1 = (float)a.number(8), b2 = (float)a.number(9), ob2 = (float)a.number(10);
+    const float c1 = (float)a.number(11), c2 = (float)a.number(12), eps = (float)a.number(13), negLr = (float)a.number(14);
+    const int64_t N = (int64_t)n;
+#pragma omp parallel for simd schedule(static) if (N >= kParallelMin)
+    for (int64_t i = 0; i < N; i++) {
+      const float g = G[i];
+      const float m = M[i] * b1 + g * ob1;
+      const float v = V[i] * b2 + (g * g) * ob2;
+      MO[i] = m;
+      VO[i] = v;
+      XO[i] = ((m / c1) / (std::sqrt(v / c2) + eps)) * negLr + X[i];
+    }
+    return undef(env);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threads and info
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    int64_t n = a.integer(0);
+    if (n < 1) n = 1;
+    omp_set_num_threads((int)n);
+    return undef(env);
+  });
+}
+
+napi_value GetThreads(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_int32(env, omp_get_max_threads(), &v);
+  return v;
+}
+
+napi_value Version(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() -> napi_value {
+    const dnnl_version_t* v = dnnl_version();
+    char b[128];
+    snprintf(b, sizeof b, "oneDNN %d.%d.%d (%s), %d OpenMP threads", v->major, v->minor, v->patch,
+             v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime", omp_get_max_threads());
+    napi_value s;
+    napi_create_string_utf8(env, b, NAPI_AUTO_LENGTH, &s);
+    return s;
+  });
+}
+
+}  // namespace
+
+#define EXPORT(name, fn)                                                          \
+  do {                                                                            \
+    napi_value f;                                                                 \
+    napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f);           \
+    napi_set_named_property(env, exports, name, f);                               \
+  } while (0)
+
+NAPI_MODULE_INIT() {
+  EXPORT("conv2d", Conv2d);
+  EXPORT("convImpl", ConvImpl);
+  EXPORT("batchMatMul", BatchMatMul);
+  EXPORT("biasAct", BiasAct);
+  EXPORT("binary", Binary);
+  EXPORT("unary", Unary);
+  EXPORT("reluGrad", ReluGrad);
+  EXPORT("sumRows", SumRows);
+  EXPORT("sumCols", SumCols);
+  EXPORT("maxPool", MaxPool);
+  EXPORT("maxPoolGrad", MaxPoolGrad);
+  EXPORT("adam", Adam);
+  EXPORT("setThreads", SetThreads);
+  EXPORT("getThreads", GetThreads);
+  EXPORT("version", Version);
+  return exports;
+}

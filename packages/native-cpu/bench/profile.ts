@@ -1,0 +1,82 @@
+// Per-kernel profile of one training step (trainOnBatch, batch 64) of the reference CNN.
+// Usage: tsx bench/profile.ts [--backend cpu|native|wasm] [--steps 20]
+import { loadFashionMnist } from "@fmnist/data";
+import { buildModel } from "@fmnist/model";
+import * as tf from "@tensorflow/tfjs";
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const backend = arg("backend", "cpu");
+const steps = Number(arg("steps", "20"));
+const B = 64;
+
+if (backend === "native") {
+  const { registerNativeBackend } = await import("../src/index");
+  const r = await registerNativeBackend();
+  if (!r.ok) throw new Error(r.reason);
+} else if (backend === "wasm") {
+  // The trainer's wasm path: tfjs-backend-wasm plus its training kernels.
+  const { registerWasmGradientKernels } = await import("../../../apps/trainer/src/backend/wasm-gradients");
+  registerWasmGradientKernels();
+}
+if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to start`);
+await tf.ready();
+
+const data = await loadFashionMnist({ download: false });
+function batch(start: number) {
+  const x = new Float32Array(B * 784);
+  const y = new Float32Array(B * 10);
+  for (let k = 0; k < B; k++) {
+    const i = (start + k) % data.train.count;
+    for (let p = 0; p < 784; p++) x[k * 784 + p] = data.train.images[i * 784 + p] / 255;
+    y[k * 10 + data.train.labels[i]] = 1;
+  }
+  return { xs: tf.tensor4d(x, [B, 28, 28, 1]), ys: tf.tensor2d(y, [B, 10]) };
+}
+
+const model = buildModel("reference-cnn", { seed: 1 });
+model.compile({ optimizer: tf.train.adam(0.001), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+for (let s = 0; s < 10; s++) {
+  const { xs, ys } = batch(s * B);
+  await model.trainOnBatch(xs, ys);
+  tf.dispose([xs, ys]);
+}
+const agg = new Map<string, { ms: number; n: number }>();
+let wall = 0;
+let kernelsPerStep = 0;
+for (let s = 0; s < steps; s++) {
+  const { xs, ys } = batch((s + 10) * B);
+  const t0 = performance.now();
+  const info = await tf.profile(async () => {
+    await model.trainOnBatch(xs, ys);
+  });
+  wall += performance.now() - t0;
+  kernelsPerStep = info.kernels.length;
+  for (const k of info.kernels) {
+    const key = `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join("")}`;
+    const e = agg.get(key) ?? { ms: 0, n: 0 };
+    e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    e.n++;
+    agg.set(key, e);
+  }
+  tf.dispose([xs, ys]);
+}
+// Also plain timing without the profiler
+const t1 = performance.now();
+for (let s = 0; s < steps; s++) {
+  const { xs, ys } = batch((s + 100) * B);
+  await model.trainOnBatch(xs, ys);
+  tf.dispose([xs, ys]);
+}
+const plain = (performance.now() - t1) / steps;
+const rows = [...agg.entries()].map(([k, v]) => ({ k, ms: v.ms / steps, n: v.n / steps })).sort((a, b) => b.ms - a.ms);
+const total = rows.reduce((s, r) => s + r.ms, 0);
+console.log(`backend ${tf.getBackend()}: ${kernelsPerStep} kernels/step, kernel time ${total.toFixed(1)} ms/step, profiled wall ${(wall / steps).toFixed(1)} ms/step, unprofiled ${plain.toFixed(1)} ms/step = ${((B * 1000) / plain).toFixed(0)} img/s`);
+const byName = new Map<string, number>();
+for (const r of rows) byName.set(r.k.split(" ")[0], (byName.get(r.k.split(" ")[0]) ?? 0) + r.ms);
+console.log("by kernel:", [...byName.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "));
+for (const r of rows.slice(0, Number(arg("top", "40")))) console.log(`${r.ms.toFixed(2).padStart(8)} ms  x${r.n}  ${r.k}`);
+console.log("tensors:", tf.memory().numTensors);

@@ -1,0 +1,12 @@
+{
+  "targets": [
+    {
+      "target_name": "native_cpu",
+      "sources": ["addon/native_cpu.cc"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fexceptions", "-ffp-contract=off"],
+      "ldflags": ["-fopenmp"],
+      "libraries": ["-ldnnl"]
+    }
+  ]
+}

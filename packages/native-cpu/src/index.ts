@@ -1,0 +1,93 @@
+/**
+ * @fmnist/native-cpu: an optional tfjs backend named "native" for training on the CPU.
+ *
+ * It is tfjs's own `cpu` backend (MathBackendCPU: same tensor storage, same kernels) with the
+ * heavy kernels replaced by a native addon: convolutions (forward, input and filter gradients)
+ * and matrix products on oneDNN with OpenMP threads on every core, and max pooling, its gradient,
+ * elementwise ops, bias-gradient sums and a fused Adam step in C++. The addon is compiled at
+ * install time when libdnnl-dev and a C++ compiler are present; without it
+ * `registerNativeBackend()` returns `{ ok: false, reason }` (it never throws) and callers use
+ * another backend.
+ *
+ *   const r = await registerNativeBackend();
+ *   if (r.ok) await tf.setBackend("native");
+ */
+import { availableParallelism } from "node:os";
+import * as tf from "@tensorflow/tfjs";
+import { adamKernel, patchAdam, setFusedAdam } from "./adam";
+import { type NativeAddon, loadAddon } from "./addon";
+import { makeNativeBackendClass } from "./backend";
+import { BACKEND_NAME, copyCpuKernel, kernelStats, makeKernels } from "./kernels";
+
+export { BACKEND_NAME, kernelStats } from "./kernels";
+export { ADDON_PATH, BUILD_HINT } from "./addon";
+
+export interface NativeBackendOptions {
+  /** OpenMP threads for the native kernels; default FMNIST_NATIVE_THREADS or every available core. */
+  threads?: number;
+  /** Fuse tf.AdamOptimizer's update into one native kernel per variable while "native" is active
+   * (bit-identical results; default true, or FMNIST_NATIVE_FUSED_ADAM=0 to turn it off). */
+  fusedAdam?: boolean;
+  /** Backend priority for tfjs's automatic choice (default 1, below wasm/webgl, like cpu). */
+  priority?: number;
+}
+
+export type RegisterResult = { ok: true; info: string; threads: number } | { ok: false; reason: string };
+
+const STATE = Symbol.for("fmnist.nativeBackend");
+type State = { addon: NativeAddon };
+const g = globalThis as unknown as Record<symbol, State | undefined>;
+
+function defaultThreads(): number {
+  const env = Number(process.env.FMNIST_NATIVE_THREADS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return Math.max(1, availableParallelism());
+}
+
+/**
+ * Registers the "native" backend (idempotent). Does not switch to it: call
+ * `tf.setBackend("native")` afterwards. Never throws; `reason` says how to build the addon.
+ */
+export async function registerNativeBackend(options: NativeBackendOptions = {}): Promise<RegisterResult> {
+  try {
+    const loaded = loadAddon();
+    if ("error" in loaded) return { ok: false, reason: loaded.error };
+    const { addon } = loaded;
+    const threads = options.threads ?? defaultThreads();
+    addon.setThreads(threads);
+    if (!g[STATE]) {
+      const { MathBackendCPU } = await import("@tensorflow/tfjs-backend-cpu");
+      const overrides = [...makeKernels(addon), adamKernel(addon)];
+      const overridden = new Set(overrides.map((c) => c.kernelName));
+      for (const config of tf.getKernelsForBackend("cpu")) {
+        if (!overridden.has(config.kernelName)) tf.registerKernel(copyCpuKernel(config));
+      }
+      for (const config of overrides) tf.registerKernel(config);
+      const NativeBackend = makeNativeBackendClass(MathBackendCPU);
+      const ok = tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), options.priority ?? 1);
+      if (!ok && !tf.findBackendFactory(BACKEND_NAME)) return { ok: false, reason: "tfjs refused to register the native backend" };
+      g[STATE] = { addon };
+    }
+    const fused = options.fusedAdam ?? process.env.FMNIST_NATIVE_FUSED_ADAM !== "0";
+    patchAdam();
+    setFusedAdam(fused);
+    return { ok: true, info: addon.version(), threads: addon.getThreads() };
+  } catch (e) {
+    return { ok: false, reason: `the native backend failed to register: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** Changes the number of threads of the native kernels (after registerNativeBackend). */
+export function setNativeThreads(threads: number): void {
+  g[STATE]?.addon.setThreads(threads);
+}
+
+/** oneDNN's implementation for a convolution geometry (diagnostics). */
+export function nativeConvImplementation(params: Int32Array): string | undefined {
+  return g[STATE]?.addon.convImpl(params);
+}
+
+export function resetKernelStats(): void {
+  kernelStats.native.clear();
+  kernelStats.fallback.clear();
+}
