@@ -1,10 +1,10 @@
 /**
- * Training / inference throughput of the reference CNN on the tfjs `wasm` backend with the
- * gradient kernels from src/backend/wasm-gradients.ts.
+ * Training / inference throughput of the reference CNN on one tfjs backend (default wasm, with the
+ * gradient kernels from src/backend/wasm-gradients.ts). `pnpm bench` runs it once per backend.
  *
- *   npx tsx bench/wasm-train-bench.ts [--batches 40] [--warmup 5] [--profile 3] [--no-kernels]
+ *   npx tsx bench/train-bench.ts [--backend wasm] [--batches 40] [--warmup 5] [--profile 3] [--no-kernels]
  *
- * --no-kernels: skip registerWasmGradientKernels() (stock tfjs 4.22; training convolutions then fails).
+ * --no-kernels: wasm without registerWasmGradientKernels() (stock tfjs 4.22; training convolutions then fails).
  *
  * Prints training img/s (wall clock and process CPU time: on a shared machine the wall clock includes
  * waiting for a core), inference img/s (predict, batch 256), a per-kernel profile of trainOnBatch
@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import { buildModel } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-import { registerWasmGradientKernels } from "../src/backend/wasm-gradients";
+import { type BackendPreference, selectBackend } from "../src/backend/select-backend";
 
 const { values: opts } = parseArgs({
   options: {
@@ -22,6 +22,8 @@ const { values: opts } = parseArgs({
     profile: { type: "string", default: "3" },
     "predict-batches": { type: "string", default: "10" },
     "no-kernels": { type: "boolean", default: false },
+    backend: { type: "string", default: "wasm" },
+    json: { type: "boolean", default: false },
   },
 });
 const BATCH = 64;
@@ -40,9 +42,12 @@ function seeded(seed: number) {
 }
 
 async function main() {
-  if (!opts["no-kernels"]) registerWasmGradientKernels();
-  await tf.setBackend("wasm");
-  await tf.ready();
+  if (opts.backend === "wasm" && opts["no-kernels"]) {
+    await tf.setBackend("wasm");
+    await tf.ready();
+  } else {
+    await selectBackend(opts.backend as BackendPreference);
+  }
   const env = tf.env();
   console.log(
     `tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, SIMD ${env.getBool("WASM_HAS_SIMD_SUPPORT")}, ` +
@@ -138,6 +143,12 @@ async function main() {
 
   const ru = process.resourceUsage();
   console.log(`peak RSS: ${(ru.maxRSS / 1024).toFixed(0)} MiB`);
+  if (opts.json) {
+    // One machine-readable line for bench.ts.
+    console.log(
+      `BENCH_JSON ${JSON.stringify({ backend: tf.getBackend(), trainImgPerSec: (nBatches * BATCH) / elapsed, trainImgPerCpuSec: (nBatches * BATCH) / cpuS, inferImgPerSec: (nPredict * PREDICT_BATCH) / pElapsed, peakRssMiB: ru.maxRSS / 1024 })}`,
+    );
+  }
   for (const b of pool) tf.dispose([b.xs, b.ys]);
   model.dispose();
 }
