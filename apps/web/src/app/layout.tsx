@@ -20,6 +20,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             </Link>
             <nav className="nav">
               <Link href="/">Experiments</Link>
+              <Link href="/runs/new">New run</Link>
               <Link href="/classify">Classify</Link>
             </nav>
           </div>

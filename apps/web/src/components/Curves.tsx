@@ -18,13 +18,15 @@ interface Props {
   /** Marks the kept (best) epoch. */
   bestEpoch?: number | null;
   testId?: string;
+  /** Last epoch of the x axis while a run trains (its planned epochs), so the curves grow into it. */
+  xMax?: number;
 }
 
-export function Curves({ title, data, series, percent, bestEpoch, testId }: Props) {
+export function Curves({ title, data, series, percent, bestEpoch, testId, xMax }: Props) {
   const fmt = (v: number) => (percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(3));
   const dots = data.length <= 25;
   return (
-    <div data-testid={testId}>
+    <div data-testid={testId} data-points={data.length}>
       <h3>{title}</h3>
       {data.length === 0 ? (
         <p className="muted">No epochs recorded yet.</p>
@@ -32,7 +34,7 @@ export function Curves({ title, data, series, percent, bestEpoch, testId }: Prop
         <ResponsiveContainer width="100%" height={260}>
           <LineChart data={data} margin={{ top: 18, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid stroke="#eef0f3" />
-            <XAxis dataKey="epoch" type="number" domain={["dataMin", "dataMax"]} allowDecimals={false} tickCount={Math.min(data.length, 10)} label={{ value: "epoch", position: "insideBottomRight", offset: -2, fontSize: 11 }} />
+            <XAxis dataKey="epoch" type="number" domain={["dataMin", xMax ?? "dataMax"]} allowDecimals={false} tickCount={Math.min(xMax ?? data.length, 10)} label={{ value: "epoch", position: "insideBottomRight", offset: -2, fontSize: 11 }} />
             <YAxis width={56} tickFormatter={fmt} domain={percent ? ["auto", "auto"] : [0, "auto"]} fontSize={11} />
             <Tooltip formatter={(v) => (typeof v === "number" ? fmt(v) : String(v))} labelFormatter={(l) => `epoch ${l}`} />
             <Legend wrapperStyle={{ fontSize: 12 }} />

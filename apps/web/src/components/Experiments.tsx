@@ -7,8 +7,10 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
+import { asProgress, liveFraction } from "~/jobs/progress";
 import { ago, dateTime, duration, lr, pct } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
+import { CancelButton } from "./RunActions";
 import { StatusBadge } from "./StatusBadge";
 
 const PAGE_SIZE = 25;
@@ -133,6 +135,9 @@ export function Experiments() {
               Clear
             </button>
           )}
+          <Link className="btn" href="/runs/new" data-testid="new-run-button">
+            + New run
+          </Link>
           {selected.length >= 2 ? (
             <Link className="btn primary" href={`/compare?ids=${selected.join(",")}`} data-testid="compare-button">
               Compare {selected.length} runs
@@ -207,6 +212,7 @@ export function Experiments() {
                       </button>
                     </th>
                   ))}
+                  <th aria-label="Actions" />
                 </tr>
               </thead>
               <tbody>
@@ -245,11 +251,8 @@ export function Experiments() {
 }
 
 function RunRow({ run, selected, disabled, onToggle }: { run: Row; selected: boolean; disabled: boolean; onToggle: (id: string) => void }) {
-  const progress = run.status === "RUNNING" ? (run.progress as { epoch?: number; epochs?: number; batch?: number; batches?: number } | null) : null;
-  const fraction =
-    progress?.epoch && progress.epochs && progress.batches
-      ? ((progress.epoch - 1) + (progress.batch ?? 0) / progress.batches) / progress.epochs
-      : null;
+  const progress = run.status === "RUNNING" ? asProgress(run.progress) : null;
+  const fraction = progress?.epoch ? liveFraction(progress) : null;
   const elapsed = run.durationMs ?? (run.startedAt && run.status === "RUNNING" ? Date.now() - new Date(run.startedAt).getTime() : null);
   return (
     <tr className={selected ? "selected" : undefined} data-testid="run-row" data-run-id={run.id}>
@@ -266,6 +269,15 @@ function RunRow({ run, selected, disabled, onToggle }: { run: Row; selected: boo
             <div style={{ width: `${Math.round(fraction * 100)}%` }} />
           </div>
         )}
+        {progress?.epoch != null && (
+          <div className="muted small live-line" data-testid="row-progress">
+            {run.cancelRequested
+              ? "cancelling…"
+              : `e${progress.epoch}/${progress.epochs ?? run.epochsPlanned}${progress.batch != null ? ` b${progress.batch}/${progress.batches}` : ""}${
+                  progress.imagesPerSec != null ? ` · ${Math.round(progress.imagesPerSec).toLocaleString("en")} img/s` : ""
+                }${progress.etaSeconds != null ? ` · ${duration(progress.etaSeconds * 1000)} left` : ""}`}
+          </div>
+        )}
       </td>
       <td>{run.architecture}</td>
       <td className="num">
@@ -280,6 +292,9 @@ function RunRow({ run, selected, disabled, onToggle }: { run: Row; selected: boo
       <td className="num">{duration(elapsed)}</td>
       <td>{run.backend ?? "—"}</td>
       <td title={dateTime(run.startedAt ?? run.createdAt)}>{ago(run.startedAt ?? run.createdAt)}</td>
+      <td>
+        <CancelButton run={run} compact />
+      </td>
     </tr>
   );
 }
@@ -309,7 +324,15 @@ function NoRunsYet() {
           Options: <code>pnpm train --help</code>. Runs go to <code>DATABASE_URL</code> (default <code>./data/fmnist.db</code>).
         </li>
       </ol>
-      <p className="muted">A “New run” form in the dashboard is coming soon.</p>
+      <p>
+        Or start one from the dashboard:{" "}
+        <Link className="btn primary" href="/runs/new" data-testid="empty-new-run">
+          New run
+        </Link>{" "}
+        <span className="muted">(a worker trains it: </span>
+        <code>pnpm worker</code>
+        <span className="muted">)</span>
+      </p>
     </div>
   );
 }

@@ -6,11 +6,13 @@ import Link from "next/link";
 import { useState } from "react";
 import { classNames, type Locale } from "~/lib/classes";
 import { bytes, dateTime, duration, num, pct, valueText } from "~/lib/format";
+import { asProgress, liveFraction } from "~/jobs/progress";
 import { useTRPC } from "~/trpc/react";
 import { ConfusionMatrix, type MatrixMode } from "./ConfusionMatrix";
 import { Curves } from "./Curves";
 import { MisclassifiedGallery, type PairFilter } from "./MisclassifiedGallery";
 import { ReportTable } from "./ReportTable";
+import { RunActions } from "./RunActions";
 import { LOCALE_OPTIONS, Segmented } from "./Segmented";
 import { StatusBadge } from "./StatusBadge";
 
@@ -21,7 +23,8 @@ export function RunView({ id }: { id: string }) {
   const run = useQuery(
     trpc.runs.byId.queryOptions(
       { id },
-      { refetchInterval: (q) => (q.state.data && (q.state.data.status === "RUNNING" || q.state.data.status === "QUEUED") ? 2000 : false) },
+      // Every second while it trains: progress and curves grow as the worker records them.
+      { refetchInterval: (q) => (q.state.data && (q.state.data.status === "RUNNING" || q.state.data.status === "QUEUED") ? 1000 : false) },
     ),
   );
   const [locale, setLocale] = useState<Locale>("en");
@@ -43,6 +46,7 @@ export function RunView({ id }: { id: string }) {
   const r = run.data;
   const names = classNames(locale);
   const evaluation = r.evaluation;
+  const live = r.status === "RUNNING" || r.status === "QUEUED";
 
   return (
     <>
@@ -55,17 +59,25 @@ export function RunView({ id }: { id: string }) {
             {r.name} <StatusBadge status={r.status} />
           </h1>
           <div className="subtitle">
-            {r.architecture} · started {dateTime(r.startedAt ?? r.createdAt)} · <span className="mono">{r.id}</span>
+            {r.architecture} · {r.startedAt ? `started ${dateTime(r.startedAt)}` : `queued ${dateTime(r.createdAt)}`} · <span className="mono">{r.id}</span>
+            {r.parentRunId && (
+              <span data-testid="parent-run">
+                {" "}
+                · from{" "}
+                {r.parent ? <Link href={`/runs/${r.parent.id}`}>{r.parent.name}</Link> : <span className="mono">{r.parentRunId} (deleted)</span>}
+              </span>
+            )}
           </div>
         </div>
         <div className="row">
           <Segmented label="Class names" value={locale} options={LOCALE_OPTIONS} onChange={setLocale} />
           <Artifacts run={r} />
+          <RunActions run={r} />
         </div>
       </div>
 
       {r.status === "FAILED" && r.error && <div className="error-box" style={{ marginBottom: 16 }}>{r.error}</div>}
-      {(r.status === "RUNNING" || r.status === "QUEUED") && <LiveProgress run={r} />}
+      {live && <LiveProgress run={r} />}
 
       <div className="stats">
         <Stat label="Test accuracy" value={pct(evaluation?.testAccuracy ?? r.testAccuracy, 2)} testId="stat-test-accuracy" />
@@ -82,6 +94,7 @@ export function RunView({ id }: { id: string }) {
             title="Loss"
             testId="loss-chart"
             bestEpoch={r.bestEpoch}
+            xMax={live ? r.epochsPlanned : undefined}
             data={r.epochs.map((e) => ({ epoch: e.epoch, train: e.loss, validation: e.valLoss }))}
             series={[
               { key: "train", name: "train", color: "#2563eb" },
@@ -95,6 +108,7 @@ export function RunView({ id }: { id: string }) {
             testId="accuracy-chart"
             percent
             bestEpoch={r.bestEpoch}
+            xMax={live ? r.epochsPlanned : undefined}
             data={r.epochs.map((e) => ({ epoch: e.epoch, train: e.accuracy, validation: e.valAccuracy }))}
             series={[
               { key: "train", name: "train", color: "#2563eb" },
@@ -174,23 +188,39 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
 }
 
 function LiveProgress({ run }: { run: Run }) {
-  const p = (run.progress ?? {}) as { epoch?: number; epochs?: number; batch?: number; batches?: number; etaSeconds?: number; imagesPerSec?: number; loss?: number; accuracy?: number };
-  const fraction = p.epoch && p.epochs && p.batches ? (p.epoch - 1 + (p.batch ?? 0) / p.batches) / p.epochs : 0;
+  const p = asProgress(run.progress) ?? {};
+  const running = run.status === "RUNNING";
+  const fraction = running ? liveFraction(p) : 0;
+  const cancelling = running && run.cancelRequested;
+  let headline: string;
+  if (!running) headline = "Queued: waiting for a worker (pnpm worker)…";
+  else if (cancelling) headline = "Cancelling: the worker stops after its current batch…";
+  else if (p.epoch == null) headline = "Starting: loading the data and the backend…";
+  else headline = `Training: epoch ${p.epoch} of ${p.epochs ?? run.epochsPlanned}`;
   return (
-    <div className="panel notice" data-testid="live-progress">
+    <div className="panel notice" data-testid="live-progress" data-status={run.status}>
       <div className="row" style={{ marginBottom: 6 }}>
-        <strong>{run.status === "QUEUED" ? "Waiting for a worker…" : `Training: epoch ${p.epoch ?? "?"} of ${p.epochs ?? run.epochsPlanned}`}</strong>
-        {p.batch != null && p.batches != null && (
-          <span className="muted small">
+        <strong data-testid="live-headline">{headline}</strong>
+        {running && p.batch != null && p.batches != null && (
+          <span className="muted small" data-testid="live-batch">
             batch {p.batch}/{p.batches}
           </span>
         )}
-        {p.loss != null && <span className="muted small">loss {p.loss.toFixed(3)}</span>}
-        {p.accuracy != null && <span className="muted small">acc {pct(p.accuracy)}</span>}
-        {p.imagesPerSec != null && <span className="muted small">{Math.round(p.imagesPerSec)} img/s</span>}
-        {p.etaSeconds != null && <span className="muted small">about {duration(p.etaSeconds * 1000)} left</span>}
+        {running && p.loss != null && <span className="muted small">loss {p.loss.toFixed(3)}</span>}
+        {running && p.accuracy != null && <span className="muted small">acc {pct(p.accuracy)}</span>}
+        {running && p.imagesPerSec != null && (
+          <span className="muted small" data-testid="live-speed">
+            {Math.round(p.imagesPerSec).toLocaleString("en")} img/s
+          </span>
+        )}
+        {running && p.etaSeconds != null && (
+          <span className="muted small" data-testid="live-eta">
+            about {duration(p.etaSeconds * 1000)} left
+          </span>
+        )}
+        {run.workerId && <span className="muted small">on {run.workerId}</span>}
       </div>
-      <div className="progress">
+      <div className="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
         <div style={{ width: `${Math.round(fraction * 100)}%` }} />
       </div>
     </div>

@@ -6,6 +6,7 @@ import { createTRPCClient, httpBatchLink, loggerLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { type ReactNode, useState } from "react";
 import SuperJSON from "superjson";
+import { adminAuthHeader } from "~/jobs/admin-token";
 import { createQueryClient } from "./query-client";
 
 export const { useTRPC, TRPCProvider } = createTRPCContext<AppRouter>();
@@ -27,7 +28,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
         httpBatchLink({
           transformer: SuperJSON,
           url: `${typeof window === "undefined" ? `http://localhost:${process.env.PORT ?? 3000}` : ""}/api/trpc`,
-          headers: () => ({ "x-trpc-source": "web" }),
+          // The admin token, when this browser has one (mutations need it if the server sets one).
+          headers: () => ({ "x-trpc-source": "web", ...adminAuthHeader() }),
         }),
       ],
     }),

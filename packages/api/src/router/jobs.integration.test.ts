@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { trainConfigSchema } from "@fmnist/model/train-config";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -71,20 +72,8 @@ function suite(dialect: TestDialect) {
       const row = await t.db.run.findUniqueOrThrow({ where: { id: created.id } });
       expect(row).toMatchObject({ name: "job tiny", status: "QUEUED", architecture: "tiny-cnn", seed: 42, epochsPlanned: 2, epochsCompleted: 0, parentRunId: null, cancelRequested: false });
       // Defaults filled in by the schema, so the worker trains exactly what the form showed.
-      expect(row.config).toEqual({
-        name: "job tiny",
-        architecture: "tiny-cnn",
-        epochs: 2,
-        batchSize: 64,
-        learningRate: 0.001,
-        validationSplit: 0.2,
-        patience: 5,
-        dropout: 0.5,
-        seed: 42,
-        backend: "auto",
-        dataset: "fixture-subset",
-        maxTrainImages: 400,
-      });
+      expect(row.config).toMatchObject({ name: "job tiny", architecture: "tiny-cnn", epochs: 2, batchSize: 64, learningRate: 0.001, seed: 42, dataset: "fixture-subset", maxTrainImages: 400 });
+      expect(row.config).toEqual(trainConfigSchema.parse({ ...tiny, name: "job tiny" }));
     });
 
     it("links a clone to its source, and drops the link when the source is gone", async () => {
@@ -236,6 +225,8 @@ function suite(dialect: TestDialect) {
         expect(row.config).toMatchObject({ name: `to retry ${s} (retry)`, architecture: "mlp", epochs: 7, batchSize: 32, learningRate: 0.003, dataset: "fashion-mnist" });
         // The old run keeps its history.
         expect(await t.db.run.findUniqueOrThrow({ where: { id } })).toEqual(before);
+        // The run page links the new run to it.
+        expect((await t.api.runs.byId({ id: retried.id })).parent).toEqual({ id, name: `to retry ${s}`, status: s });
       }
     });
 

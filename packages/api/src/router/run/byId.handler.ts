@@ -27,9 +27,12 @@ export async function runByIdHandler(ctx: Context, input: z.output<typeof runByI
 
   const { evaluation, artifacts, config, ...rest } = run;
   const misclassifiedCount = evaluation ? await ctx.db.misclassified.count({ where: { evaluationId: evaluation.id } }) : 0;
+  // The run this one was cloned or retried from (null once that run is deleted).
+  const parent = run.parentRunId ? await ctx.db.run.findUnique({ where: { id: run.parentRunId }, select: { id: true, name: true, status: true } }) : null;
   return {
     ...rest,
     config: asConfig(config),
+    parent,
     evaluation: evaluation
       ? {
           testAccuracy: evaluation.testAccuracy,
