@@ -80,6 +80,19 @@ async function chooseBackend(preferred: Backend | null, wasmPath: string): Promi
   throw new ClassifyError("model", `No tfjs backend works in this browser (${notes.join("; ")})`);
 }
 
+/** fetch for the model files that fails on an HTTP error: tfjs reads a missing weights file's
+ * error page as weights and reports "byte length of Float32Array should be a multiple of 4". */
+async function checkedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const res = await fetch(input, init);
+  if (!res.ok) {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const file = new URL(url, self.location.href).pathname.split("/").pop();
+    const body = (await res.json().catch(() => null)) as { error?: string } | null;
+    throw new Error(`${file} answered HTTP ${res.status}${body?.error ? ` (${body.error})` : ""}`);
+  }
+  return res;
+}
+
 async function load(req: Extract<WorkerRequest, { type: "load" }>): Promise<LoadedModel> {
   model?.dispose();
   model = null;
@@ -87,7 +100,7 @@ async function load(req: Extract<WorkerRequest, { type: "load" }>): Promise<Load
   const t0 = performance.now();
   let loaded: tf.LayersModel;
   try {
-    loaded = await tf.loadLayersModel(req.modelUrl);
+    loaded = await tf.loadLayersModel(tf.io.http(req.modelUrl, { fetchFunc: checkedFetch }));
   } catch (e) {
     throw new ClassifyError("model", `The model could not be loaded: ${message(e).replace(/ Please verify this URL points to the model JSON of the model to load\.?/, "")}`);
   }
