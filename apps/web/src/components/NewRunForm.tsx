@@ -16,8 +16,8 @@ const CHECKPOINT_LABELS: Record<(typeof CHECKPOINT_METRICS)[number], string> = {
 };
 
 const DATASET_LABELS: Record<(typeof DATASETS)[number], string> = {
-  "fashion-mnist": "Fashion-MNIST (60,000 train / 10,000 test)",
-  "fixture-subset": "Shipped subset (2,000 / 500, quick runs)",
+  "fashion-mnist": "Fashion-MNIST, full (60k / 10k)",
+  "fixture-subset": "Shipped subset (2k / 500)",
 };
 
 /** /runs/new, or /runs/new?from=<id> to start from another run's settings (Clone). */
@@ -174,7 +174,7 @@ function RunForm({ initial, parent }: { initial: FormValues; parent: { id: strin
             )}
           </div>
           {select("architecture", "Architecture", ARCHITECTURE_NAMES, undefined, "reference-cnn: 241,546 parameters; mlp: dense baseline; tiny-cnn: demos")}
-          {select("dataset", "Dataset", DATASETS, DATASET_LABELS)}
+          {select("dataset", "Dataset", DATASETS, DATASET_LABELS, "train / test images; the subset is for quick runs")}
           {text("maxTrainImages", "0 = all training images", "Max training images")}
           {text("epochs", "1–200; early stopping may end sooner", "Epochs")}
           {text("batchSize", "1–4096", "Batch size")}
