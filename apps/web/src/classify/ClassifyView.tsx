@@ -28,6 +28,8 @@ interface Shown {
   /** For the drawing pad, whose canvas is the original. */
   canvas: HTMLCanvasElement | null;
   trueLabel: number | null;
+  /** Increases with every request: tells two results for the same source apart. */
+  seq: number;
 }
 
 const hasModel = (run: Run) => run.artifacts.some((a) => a.kind === "tfjs-layers-model");
@@ -94,7 +96,7 @@ export function ClassifyView() {
       setInputError(null);
       try {
         const { result, trueLabel, canvas } = await work();
-        if (token === latest.current) setShown({ source, result, trueLabel, canvas: canvas ?? null });
+        if (token === latest.current) setShown({ source, result, trueLabel, canvas: canvas ?? null, seq: token });
         else result.preview?.close();
       } catch (e) {
         if (token === latest.current) {
@@ -339,7 +341,7 @@ function ResultView({ shown, names }: { shown: Shown; names: readonly string[] }
   const { result, trueLabel } = shown;
   const top = argmax(result.probabilities);
   return (
-    <div data-testid="result" data-source={shown.source}>
+    <div data-testid="result" data-source={shown.source} data-seq={shown.seq}>
       <div className="previews">
         <figure>
           <OriginalPreview bitmap={result.preview} source={shown.canvas} width={result.width} height={result.height} box={result.box} />

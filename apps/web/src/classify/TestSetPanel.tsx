@@ -123,7 +123,7 @@ function TestSetResultView({ result, recorded, names, mode, setMode }: { result:
       <div className="stats">
         <div className="stat">
           <div className="label">Accuracy in the browser</div>
-          <div className="value" data-testid="testset-accuracy" data-value={accuracy}>
+          <div className="value" data-testid="testset-accuracy" data-value={accuracy} data-count={result.count}>
             {pct(accuracy, 2)}
           </div>
         </div>
