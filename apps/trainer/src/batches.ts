@@ -39,6 +39,8 @@ export async function predictProbabilities(
     const probs = tf.tidy(() => model.predict(makeBatch(images, labels, start, end).xs) as tf.Tensor);
     out.set(await probs.data(), start * 10);
     probs.dispose();
+    // A turn of the event loop per batch, so the worker's lease heartbeat can fire (see train.ts).
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;
 }

@@ -148,6 +148,9 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
       reporter.epochStarted(epoch, config.epochs, batches);
       for (let b = 0; b < batches; b++) {
         if (cancelRequested || options.shouldStop?.()) throw new RunCancelled();
+        // Let timers run: tfjs settles its promises as microtasks, so without this turn of the event
+        // loop an epoch starves the worker's lease heartbeat and a live run's lease lapses mid-epoch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const start = b * config.batchSize;
         const end = Math.min(fit.labels.length, start + config.batchSize);
         const { xs, ys } = makeBatch(fit.images, fit.labels, start, end, order);

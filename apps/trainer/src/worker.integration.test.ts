@@ -84,6 +84,29 @@ describe("worker on SQLite", () => {
     await db.$disconnect();
   }, 60_000);
 
+  it("a live worker keeps its lease through every epoch, while others sweep expired leases", async () => {
+    const url = `file:${join(tmp, "live.db")}`;
+    await migrate(url);
+    const db = createDb(url);
+    const run = await queue(db, "kept alive", { architecture: "mlp", epochs: 6, maxTrainImages: 2000 });
+    const w = startWorker({ DATABASE_URL: url, ARTIFACTS_DIR: join(tmp, "a") }, ["--lease", "2", "--exit-when-idle"]);
+    // What the web app's reads and other workers do all the time.
+    let minLeftMs = Number.POSITIVE_INFINITY;
+    while (w.child.exitCode === null) {
+      await failExpiredLeases(db);
+      const r = await db.run.findUniqueOrThrow({ where: { id: run.id } });
+      if (r.status === "RUNNING" && r.leaseExpiresAt) minLeftMs = Math.min(minLeftMs, r.leaseExpiresAt.getTime() - Date.now());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await w.exited).toBe(0);
+    const after = await db.run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(after.error).toBeNull();
+    expect(after.status).toBe("SUCCEEDED");
+    expect(minLeftMs).toBeGreaterThan(0);
+    console.log(`live lease: at least ${minLeftMs} ms of the 2 s lease left at every look while training`);
+    await db.$disconnect();
+  }, 90_000);
+
   it("a worker killed with SIGKILL mid-run: the run leaves RUNNING once its lease expires, epochs kept", async () => {
     const url = `file:${join(tmp, "kill.db")}`;
     await migrate(url);
