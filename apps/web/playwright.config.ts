@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
-import { E2E_ARTIFACTS_DIR, E2E_DATABASE_URL, E2E_PORT } from "./e2e/paths";
+import { E2E_ADMIN_TOKEN, E2E_ARTIFACTS_DIR, E2E_DATABASE_URL, E2E_PORT } from "./e2e/paths";
 
 const webDir = import.meta.dirname;
 
@@ -40,6 +40,8 @@ export default defineConfig({
     env: {
       DATABASE_URL: E2E_DATABASE_URL,
       ARTIFACTS_DIR: E2E_ARTIFACTS_DIR,
+      // Mutations (new run, cancel, retry, delete) need the token, as on a shared deployment.
+      FMNIST_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
       NEXT_TELEMETRY_DISABLED: "1",
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",

@@ -1,12 +1,12 @@
 // Training jobs from the dashboard, end to end: the new-run form, a real worker process (the
 // trainer CLI's `worker` command on the e2e database), live progress, cancel, retry, clone, delete,
-// and bad input refused with field errors. Runs after dashboard.spec.ts (files go in name order,
+// bad input refused with field errors, and the admin token (the server runs with FMNIST_ADMIN_TOKEN). Runs after dashboard.spec.ts (files go in name order,
 // one worker): the runs it adds are all finished (or deleted) when it ends.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
-import { E2E_ARTIFACTS_DIR, E2E_DATABASE_URL, SCREENSHOTS_DIR } from "./paths";
+import { E2E_ADMIN_TOKEN, E2E_ARTIFACTS_DIR, E2E_DATABASE_URL, SCREENSHOTS_DIR } from "./paths";
 import { byName } from "./runs";
 
 test.describe.configure({ mode: "serial" });
@@ -79,14 +79,63 @@ async function fillForm(page: Page, values: Record<string, string>) {
   }
 }
 
+/** The token, as the dashboard keeps it once asked (each test has a fresh browser context). */
+const authorize = (page: Page) => page.addInitScript((token) => window.localStorage.setItem("fmnist-admin-token", token), E2E_ADMIN_TOKEN);
+const bearer = { authorization: `Bearer ${E2E_ADMIN_TOKEN}` };
+
 const runIdFromUrl = (page: Page) => {
   const m = new URL(page.url()).pathname.match(/^\/runs\/([^/]+)$/);
   expect(m, page.url()).not.toBeNull();
   return decodeURIComponent(m![1]);
 };
 
+test("admin token: reads are open; the first change asks for it once, a wrong one gets the 401 message", async ({ page, request }) => {
+  test.setTimeout(90_000);
+  const before = await runCount(request);
+  // Reads need nothing.
+  await page.goto("/");
+  await expect(page.getByTestId("run-row").first()).toBeVisible();
+  await expect(page.getByTestId("token-prompt")).toHaveCount(0);
+  // Nor does the HTTP API for reads; a mutation without the token is a 401.
+  const anonymous = await request.post("/api/trpc/runs.create", { data: { json: { name: "no token" } } });
+  expect(anonymous.status()).toBe(401);
+  expect((await anonymous.json()).error.json.message).toBe("This action needs the admin token (FMNIST_ADMIN_TOKEN).");
+
+  await page.goto("/runs/new");
+  await fillForm(page, { name: "e2e job with token", architecture: "tiny-cnn", epochs: "2", dataset: "fixture-subset", maxTrainImages: "400" });
+  await page.getByTestId("submit-run").click();
+  const prompt = page.getByTestId("token-prompt");
+  await expect(prompt).toContainText("This action needs the admin token (FMNIST_ADMIN_TOKEN).");
+  // A wrong token: the server refuses it and the prompt comes back with its message.
+  await prompt.locator("#admin-token").fill("not-the-token");
+  await prompt.getByRole("button", { name: "Save token and continue" }).click();
+  await expect(prompt.locator("#admin-token")).toHaveValue("");
+  await expect(prompt).toContainText("needs the admin token");
+  await expect(page).toHaveURL(/\/runs\/new$/);
+  expect(await runCount(request)).toBe(before);
+  // The right one: the run is queued, and the token is not asked for again.
+  await prompt.locator("#admin-token").fill(E2E_ADMIN_TOKEN);
+  await prompt.getByRole("button", { name: "Save token and continue" }).click();
+  await expect(page).toHaveURL(/\/runs\/(?!new)[^/]+$/);
+  expect(await page.evaluate(() => window.localStorage.getItem("fmnist-admin-token"))).toBe(E2E_ADMIN_TOKEN);
+  const badge = page.getByTestId("run-name").getByTestId("status-badge");
+  await expect(badge).toHaveText("queued");
+  // No worker yet: Cancel on a QUEUED run is immediate.
+  await page.getByTestId("cancel-run").click();
+  await expect(badge).toHaveText("cancelled");
+  await expect(page.getByTestId("token-prompt")).toHaveCount(0);
+  // Delete it again (after a reload: the token is remembered).
+  await page.reload();
+  await page.getByTestId("delete-run").click();
+  await page.getByTestId("confirm-delete").getByRole("button", { name: "Delete run" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("token-prompt")).toHaveCount(0);
+  expect(await runCount(request)).toBe(before);
+});
+
 test("new run form -> QUEUED -> a worker takes it -> RUNNING with progress -> SUCCEEDED", async ({ page }) => {
   test.setTimeout(180_000);
+  await authorize(page);
   await page.goto("/");
   await page.getByTestId("new-run-button").click();
   await expect(page).toHaveURL(/\/runs\/new$/);
@@ -145,6 +194,7 @@ test("new run form -> QUEUED -> a worker takes it -> RUNNING with progress -> SU
 
 test("Clone opens the form prefilled with a run's settings", async ({ page }) => {
   const source = byName("e2e tiny-cnn lr 0.003");
+  await authorize(page);
   await page.goto(`/runs/${source.id}`);
   await page.getByTestId("clone-run").click();
   await expect(page).toHaveURL(new RegExp(`/runs/new\\?from=${source.id}$`));
@@ -161,6 +211,7 @@ test("Clone opens the form prefilled with a run's settings", async ({ page }) =>
 test("Cancel a RUNNING run (run page) -> cancelling… -> CANCELLED; Retry; Cancel from the table; Delete", async ({ page, request }) => {
   test.setTimeout(240_000);
   startWorker();
+  await authorize(page);
   await page.goto("/runs/new");
   // Long enough to watch: 50 epochs, no early stopping, all 2,000 subset images.
   await fillForm(page, { name: "e2e job to cancel", architecture: "mlp", epochs: "50", patience: "0", dataset: "fixture-subset", maxTrainImages: "0" });
@@ -244,6 +295,7 @@ test("Cancel a RUNNING run (run page) -> cancelling… -> CANCELLED; Retry; Canc
 test("bad values: field errors next to the fields, nothing created (form and HTTP API)", async ({ page, request }) => {
   test.setTimeout(120_000);
   const before = await runCount(request);
+  await authorize(page);
   await page.goto("/runs/new");
   await fillForm(page, { epochs: "-1", batchSize: "0", learningRate: "abc" });
   // A 10 MB name, pasted: set through the input's own value setter so React sees an input event.
@@ -271,6 +323,7 @@ test("bad values: field errors next to the fields, nothing created (form and HTT
 
   // The API refuses the same values on its own, with the field errors the form maps back.
   const res = await request.post("/api/trpc/runs.create", {
+    headers: bearer,
     data: { json: { name: "n".repeat(10 * 1024 * 1024), architecture: "resnet", epochs: -1, batchSize: 0, learningRate: "abc" } },
   });
   expect(res.status()).toBe(400);

@@ -11,3 +11,5 @@ export const E2E_ARTIFACTS_DIR = join(E2E_DIR, "artifacts");
 /** What global-setup recorded about the runs it trained (ids, DB values to assert against). */
 export const E2E_RUNS_FILE = join(E2E_DIR, "runs.json");
 export const SCREENSHOTS_DIR = join(import.meta.dirname, "screenshots");
+/** The server runs with FMNIST_ADMIN_TOKEN set to this: mutations need it, reads stay open. */
+export const E2E_ADMIN_TOKEN = "e2e-admin-token";

@@ -25,7 +25,10 @@ export function useAdminGate(): { guard: (action: () => void) => void; unauthori
   const [asking, setAsking] = useState<{ message: string; action: () => void } | null>(null);
 
   const guard = (action: () => void) => {
-    if (status.data?.tokenRequired && !status.data.authorized) setAsking({ message: NEEDS_TOKEN, action });
+    // From the cache, not this render's snapshot: a retry after saving a token runs in a closure
+    // made before the token was checked.
+    const current = queryClient.getQueryData(trpc.auth.status.queryKey()) ?? status.data;
+    if (current?.tokenRequired && !current.authorized) setAsking({ message: NEEDS_TOKEN, action });
     else action();
   };
   const unauthorized = (message: string, retry: () => void) => {
