@@ -461,7 +461,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   });
 }
 
-enum UnOp { RELU = 0, STEP = 1, SQRT = 2, SQUARE = 3, NEG = 4, EXP = 5, ABS = 6, RSQRT = 7, RELU6 = 8, SIGMOID = 9, LOG = 10 };
+enum UnOp { RELU = 0, STEP = 1, SQRT = 2, SQUARE = 3, NEG = 4, EXP = 5, ABS = 6, RSQRT = 7, RELU6 = 8, SIGMOID = 9, LOG = 10, FLOOR = 11 };
 
 template <int OP>
 void unary_loop(const float* X, float* O, int64_t n, float alpha) {
@@ -479,6 +479,7 @@ void unary_loop(const float* X, float* O, int64_t n, float alpha) {
     else if (OP == RSQRT) y = 1.f / std::sqrt(x);
     else if (OP == RELU6) y = x != x ? x : (x < 0.f ? 0.f : (x > 6.f ? 6.f : x));
     else if (OP == SIGMOID) y = 1.f / (1.f + std::exp(-x));
+    else if (OP == FLOOR) y = std::floor(x);
     else y = std::log(x);
     O[i] = y;
   }
@@ -507,25 +508,31 @@ napi_value Unary(napi_env env, napi_callback_info info) {
       case RELU6: unary_loop<RELU6>(X, O, n, alpha); break;
       case SIGMOID: unary_loop<SIGMOID>(X, O, n, alpha); break;
       case LOG: unary_loop<LOG>(X, O, n, alpha); break;
+      case FLOOR: unary_loop<FLOOR>(X, O, n, alpha); break;
       default: throw ArgError("bad op");
     }
     return undef(env);
   });
 }
 
-// reluGrad(dy, y, out): out = y > 0 ? dy : 0 (the gradient of Relu through its output or input).
+// reluGrad(dy, x, out): out = dy * step(x), the gradient of Relu exactly as tfjs computes it
+// (mul(dy, step(x)): step is 1 for x > 0, NaN for NaN, else 0), in one pass instead of two kernels.
 napi_value ReluGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     Args a(env, info);
-    size_t ld, ly, lo;
+    size_t ld, lx, lo;
     const float* DY = a.f32(0, &ld);
-    const float* Y = a.f32(1, &ly);
+    const float* X = a.f32(1, &lx);
     float* O = a.f32(2, &lo);
     int64_t n = (int64_t)lo;
     check_len(ld, n, "dy");
-    check_len(ly, n, "y");
+    check_len(lx, n, "x");
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; i++) O[i] = Y[i] > 0.f ? DY[i] : 0.f;
+    for (int64_t i = 0; i < n; i++) {
+      const float x = X[i];
+      const float st = x != x ? x : (x > 0.f ? 1.f : 0.f);
+      O[i] = DY[i] * st;
+    }
     return undef(env);
   });
 }
@@ -694,6 +701,83 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// maxPoolGradDisjoint(dy, x, y, dx, params): the gradient for windows that do not overlap
+// (stride >= effective window, the usual 2x2/2 pooling), using the forward output y: in each
+// window the first x equal to y gets dy, every other position 0 (the first maximum, exactly as
+// the cpu backend's scan; a window whose max is -inf or NaN gets nothing). Every dx element is
+// written once, so no separate zeroing pass; vectorised over channels.
+napi_value MaxPoolGradDisjoint(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t ldy, lx, ly, ldx;
+    const float* DY = a.f32(0, &ldy);
+    const float* X = a.f32(1, &lx);
+    const float* Y = a.f32(2, &ly);
+    float* DX = a.f32(3, &ldx);
+    PoolParams p = pool_params(a, 4);
+    const int64_t C = p.c;
+    check_len(lx, p.n * p.h * p.w * C, "x");
+    check_len(ldx, p.n * p.h * p.w * C, "dx");
+    check_len(ldy, p.n * p.oh * p.ow * C, "dy");
+    check_len(ly, p.n * p.oh * p.ow * C, "y");
+    const int64_t ekh = (p.kh - 1) * p.dh + 1, ekw = (p.kw - 1) * p.dw + 1;
+    if (p.sh < ekh || p.sw < ekw) throw ArgError("windows overlap");
+    const int64_t H = p.h, W = p.w;
+#pragma omp parallel for schedule(static) if (ldx >= (size_t)kParallelMin)
+    for (int64_t b = 0; b < p.n; b++) {
+      std::vector<unsigned char> found_v(C);
+      unsigned char* found = found_v.data();
+      float* dxb = DX + b * H * W * C;
+      const float* xb = X + b * H * W * C;
+      // Which input rows / columns some window covers; the rest are zeroed.
+      std::vector<unsigned char> rowCovered(H, 0), colCovered(W, 0);
+      for (int64_t yr = 0; yr < p.oh; yr++)
+        for (int64_t i = 0; i < p.kh; i++) {
+          int64_t r = yr * p.sh - p.pt + i * p.dh;
+          if (r >= 0 && r < H) rowCovered[r] = 1;
+        }
+      for (int64_t yc = 0; yc < p.ow; yc++)
+        for (int64_t j = 0; j < p.kw; j++) {
+          int64_t c = yc * p.sw - p.pl + j * p.dw;
+          if (c >= 0 && c < W) colCovered[c] = 1;
+        }
+      for (int64_t r = 0; r < H; r++) {
+        if (!rowCovered[r]) {
+          std::memset(dxb + r * W * C, 0, sizeof(float) * W * C);
+          continue;
+        }
+        for (int64_t c = 0; c < W; c++)
+          if (!colCovered[c]) std::memset(dxb + (r * W + c) * C, 0, sizeof(float) * C);
+      }
+      for (int64_t yr = 0; yr < p.oh; yr++) {
+        for (int64_t yc = 0; yc < p.ow; yc++) {
+          const int64_t o = ((b * p.oh + yr) * p.ow + yc) * C;
+          const float* yv = Y + o;
+          const float* g = DY + o;
+          for (int64_t d = 0; d < C; d++) found[d] = !(yv[d] > -INFINITY);  // -inf or NaN: no gradient
+          for (int64_t i = 0; i < p.kh; i++) {
+            const int64_t r = yr * p.sh - p.pt + i * p.dh;
+            if (r < 0 || r >= H) continue;
+            for (int64_t j = 0; j < p.kw; j++) {
+              const int64_t c = yc * p.sw - p.pl + j * p.dw;
+              if (c < 0 || c >= W) continue;
+              const float* xp = xb + (r * W + c) * C;
+              float* dp = dxb + (r * W + c) * C;
+#pragma omp simd
+              for (int64_t d = 0; d < C; d++) {
+                const bool hit = !found[d] && xp[d] == yv[d];
+                dp[d] = hit ? g[d] : 0.f;
+                found[d] |= hit;
+              }
+            }
+          }
+        }
+      }
+    }
+    return undef(env);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Adam, one variable, in one pass, with exactly the float32 operations (and their order) of
 // tfjs's AdamOptimizer.applyGradients, so results are bit-identical to the cpu backend:
@@ -786,6 +870,7 @@ NAPI_MODULE_INIT() {
   EXPORT("sumCols", SumCols);
   EXPORT("maxPool", MaxPool);
   EXPORT("maxPoolGrad", MaxPoolGrad);
+  EXPORT("maxPoolGradDisjoint", MaxPoolGradDisjoint);
   EXPORT("adam", Adam);
   EXPORT("setThreads", SetThreads);
   EXPORT("getThreads", GetThreads);

@@ -23,11 +23,12 @@ export interface NativeAddon {
   biasAct(c: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: number): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, mode: number, inner: number): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
-  reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array): void;
+  reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array): void;
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   maxPool(x: Float32Array, y: Float32Array, params: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
+  maxPoolGradDisjoint(dy: Float32Array, x: Float32Array, y: Float32Array, dx: Float32Array, params: Int32Array): void;
   adam(
     x: Float32Array,
     g: Float32Array,

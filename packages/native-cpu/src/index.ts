@@ -17,6 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import { adamKernel, patchAdam, setFusedAdam } from "./adam";
 import { type NativeAddon, loadAddon } from "./addon";
 import { makeNativeBackendClass } from "./backend";
+import { registerReluGradient, reluGradKernel } from "./gradients";
 import { BACKEND_NAME, copyCpuKernel, kernelStats, makeKernels } from "./kernels";
 
 export { BACKEND_NAME, kernelStats } from "./kernels";
@@ -57,7 +58,7 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
     addon.setThreads(threads);
     if (!g[STATE]) {
       const { MathBackendCPU } = await import("@tensorflow/tfjs-backend-cpu");
-      const overrides = [...makeKernels(addon), adamKernel(addon)];
+      const overrides = [...makeKernels(addon), adamKernel(addon), reluGradKernel(addon)];
       const overridden = new Set(overrides.map((c) => c.kernelName));
       for (const config of tf.getKernelsForBackend("cpu")) {
         if (!overridden.has(config.kernelName)) tf.registerKernel(copyCpuKernel(config));
@@ -66,6 +67,7 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
       const NativeBackend = makeNativeBackendClass(MathBackendCPU);
       const ok = tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), options.priority ?? 1);
       if (!ok && !tf.findBackendFactory(BACKEND_NAME)) return { ok: false, reason: "tfjs refused to register the native backend" };
+      registerReluGradient();
       g[STATE] = { addon };
     }
     const fused = options.fusedAdam ?? process.env.FMNIST_NATIVE_FUSED_ADAM !== "0";

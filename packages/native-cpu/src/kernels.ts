@@ -175,6 +175,7 @@ enum Un {
   Relu6 = 8,
   Sigmoid = 9,
   Log = 10,
+  Floor = 11,
 }
 
 /** Strips leading 1s. */
@@ -353,14 +354,23 @@ export function makeKernels(addon: NativeAddon): tf.KernelConfig[] {
   });
 
   const maxPoolGrad = k(tf.MaxPoolGrad, ({ inputs, attrs }, backend) => {
-    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
+    const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
     const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
     const dyv = f32(backend, dy);
     const xv = f32(backend, input);
     if (!dyv || !xv || input.shape.length !== 4) return undefined;
     const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
     const o = alloc(backend, xv.length);
-    if (o.length > 0) addon.maxPoolGrad(dyv, xv, o, poolParams(info));
+    const yv = output ? f32(backend, output) : undefined;
+    const disjoint = info.strideHeight >= info.effectiveFilterHeight && info.strideWidth >= info.effectiveFilterWidth;
+    if (o.length === 0) {
+      // nothing to do
+    } else if (disjoint && yv && yv.length === dyv.length) {
+      // Non-overlapping windows (2x2/2): one pass using the forward output.
+      addon.maxPoolGradDisjoint(dyv, xv, yv, o, poolParams(info));
+    } else {
+      addon.maxPoolGrad(dyv, xv, o, poolParams(info));
+    }
     return out(backend, [...input.shape], o);
   });
 
@@ -467,5 +477,6 @@ export function makeKernels(addon: NativeAddon): tf.KernelConfig[] {
     unary(tf.Abs, Un.Abs),
     unary(tf.Rsqrt, Un.Rsqrt),
     unary(tf.Relu6, Un.Relu6),
+    unary(tf.Floor, Un.Floor),
   ];
 }

@@ -141,6 +141,8 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
     { name: "3x3 stride 2 same (overlapping windows)", x: [2, 9, 10, 5], size: 3, stride: 2, pad: "same" },
     { name: "3x3 stride 1 same", x: [2, 7, 7, 3], size: 3, stride: 1, pad: "same" },
     { name: "2x2 stride 1 valid", x: [2, 6, 5, 4], size: 2, stride: 1, pad: "valid" },
+    { name: "2x2 stride 2 same, odd input (padded windows)", x: [2, 7, 9, 6], size: 2, stride: 2, pad: "same" },
+    { name: "2x2 stride 3 valid (gaps between windows)", x: [2, 8, 8, 5], size: 2, stride: 3, pad: "valid" },
   ];
   for (const c of poolCases) {
     it(`maxPool forward + gradient: ${c.name}`, async () => {
@@ -169,6 +171,23 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
       },
       0,
       ["MaxPoolGrad"],
+    );
+  });
+
+  it("relu gradient (fused dy * step(x)), including NaN, zeros and -0", async () => {
+    const xv = rand(8 * 20 * 20 * 16, 60);
+    xv[5] = Number.NaN;
+    xv[6] = 0;
+    xv[7] = -0;
+    const rv = rand(xv.length, 61);
+    await same(
+      () => {
+        const x = tf.tensor4d(xv, [8, 20, 20, 16]);
+        const r = tf.tensor4d(rv, [8, 20, 20, 16]);
+        return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), r)))(x);
+      },
+      0,
+      ["FmnistReluGrad"],
     );
   });
 
@@ -210,7 +229,7 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
         return [y, ...grads];
       },
       1e-4,
-      ["_FusedMatMul", "BatchMatMul", "Sum", "Step"],
+      ["_FusedMatMul", "BatchMatMul", "Sum", "FmnistReluGrad"],
     );
   });
 
@@ -229,12 +248,12 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
         for (const op of [tf.add, tf.sub, tf.mul, tf.div, tf.maximum, tf.minimum, tf.squaredDifference]) {
           outs.push(op(a, b), op(a, row), op(row, a), op(a, s), op(s, a));
         }
-        outs.push(tf.relu(a), tf.step(a), tf.step(a, 0.25), tf.sqrt(b), tf.square(a), tf.neg(a), tf.abs(a), tf.rsqrt(b), tf.relu6(a.mul(8)));
+        outs.push(tf.relu(a), tf.step(a), tf.step(a, 0.25), tf.sqrt(b), tf.square(a), tf.neg(a), tf.abs(a), tf.rsqrt(b), tf.relu6(a.mul(8)), tf.floor(a.mul(3)));
         return outs;
       },
       // squaredDifference rounds x - y to float32 before squaring; the cpu backend does not.
       1e-6,
-      ["Add", "Sub", "Multiply", "RealDiv", "Maximum", "Minimum", "SquaredDifference", "Relu", "Step", "Sqrt", "Square", "Neg", "Abs", "Rsqrt", "Relu6"],
+      ["Add", "Sub", "Multiply", "RealDiv", "Maximum", "Minimum", "SquaredDifference", "Relu", "Step", "Sqrt", "Square", "Neg", "Abs", "Rsqrt", "Relu6", "Floor"],
     );
   });
 
@@ -267,7 +286,7 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
       const opt = tf.train.adam(0.001);
       for (const gv of gvs) {
         const g = tf.tensor2d(gv, [300, 40]);
-        opt.applyGradients({ [w.name]: g });
+        opt.applyGradients([{ name: w.name, tensor: g }]);
         g.dispose();
       }
       const out = Float32Array.from(w.dataSync());
