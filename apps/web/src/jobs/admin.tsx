@@ -52,24 +52,35 @@ export function useAdminGate(): { guard: (action: () => void) => void; unauthori
   return { guard, unauthorized, prompt };
 }
 
+/** Not a <form>: it also shows inside the new-run form, and forms must not nest. */
 function TokenPrompt({ message, onSave, onCancel }: { message: string; onSave: (token: string) => void; onCancel: () => void }) {
   const [token, setToken] = useState("");
+  const save = () => {
+    if (token.trim()) onSave(token.trim());
+  };
   return (
-    <form
-      className="token-prompt"
-      data-testid="token-prompt"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (token.trim()) onSave(token.trim());
-      }}
-    >
+    // biome-ignore lint/a11y/useSemanticElements: a group of controls inside another form
+    <div className="token-prompt" data-testid="token-prompt" role="group" aria-label="Admin token">
       <div className="error-box small">{message}</div>
       <div className="row">
         <label className="muted small" htmlFor="admin-token">
           Admin token
         </label>
-        <input id="admin-token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} />
-        <button type="submit" className="btn primary" disabled={!token.trim()}>
+        <input
+          id="admin-token"
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              // Enter saves the token; it must not submit a surrounding form.
+              e.preventDefault();
+              save();
+            }
+          }}
+        />
+        <button type="button" className="btn primary" disabled={!token.trim()} onClick={save}>
           Save token and continue
         </button>
         <button type="button" className="btn" onClick={onCancel}>
@@ -77,6 +88,6 @@ function TokenPrompt({ message, onSave, onCancel }: { message: string; onSave: (
         </button>
       </div>
       <p className="muted small">Kept in this browser (localStorage) and sent as an Authorization header with each change.</p>
-    </form>
+    </div>
   );
 }
