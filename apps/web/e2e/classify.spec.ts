@@ -76,11 +76,29 @@ test.describe("classify page", () => {
     await expect(page.getByTestId("top-class")).toHaveText(CLASS_NAMES_EN[label]);
   });
 
-  test("random test image shows its true class; a drawing is classified", async ({ page }) => {
+  test("random test image shows its true class; paste, drop and a drawing are classified", async ({ page }) => {
     await openClassify(page, `?run=${run().id}`);
     await page.getByTestId("random-test-image").click();
     await expect(page.getByTestId("result")).toHaveAttribute("data-source", /^test image #\d+$/);
     await expect(page.getByTestId("true-class")).toContainText("true class:");
+
+    // Paste and drag-and-drop hand the page a File, as the clipboard and the OS would.
+    const png = [...(await (await page.request.get(`/api/dataset/test-images/7?run=${run().id}`)).body())];
+    for (const [how, name] of [
+      ["paste", "pasted.png"],
+      ["drop", "dropped.png"],
+    ] as const) {
+      await page.evaluate(
+        ({ how, name, bytes }) => {
+          const data = new DataTransfer();
+          data.items.add(new File([new Uint8Array(bytes)], name, { type: "image/png" }));
+          if (how === "paste") window.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+          else document.querySelector('[data-testid="dropzone"]')?.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+        },
+        { how, name, bytes: png },
+      );
+      await expectResultFor(page, name);
+    }
 
     // A rough trouser: two white legs on black.
     const pad = page.getByTestId("drawing-pad");
