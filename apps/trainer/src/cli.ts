@@ -6,7 +6,7 @@ import { ARCHITECTURE_NAMES, BACKEND_PREFERENCES, CHECKPOINT_METRICS, trainConfi
 import { Command, InvalidArgumentError, Option } from "commander";
 import { terminalReporter } from "./progress";
 import { train } from "./train";
-import { runWorker } from "./worker";
+import { defaultWorkerId, runWorker } from "./worker";
 
 const number = (name: string) => (v: string) => {
   const n = Number(v);
@@ -73,6 +73,7 @@ program
         artifactsDir: o.artifactsDir,
         reporter: terminalReporter(),
         shouldStop: () => stopRequested,
+        lease: { workerId: `cli ${defaultWorkerId()}`, ms: Number(process.env.FMNIST_LEASE_MS ?? 30_000) },
       });
       // The run id alone on stdout, so scripts can capture it.
       console.log(result.runId);

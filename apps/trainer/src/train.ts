@@ -8,6 +8,7 @@ import { selectBackend } from "./backend/select-backend";
 import { lossAndAccuracy, makeBatch, predictProbabilities } from "./batches";
 import { codeVersion } from "./code-version";
 import { exportLayersModel } from "./export-model";
+import { renewLease } from "./queue";
 import { type EpochSummary, type Progress, type ProgressReporter, silentReporter } from "./progress";
 
 export interface TrainOptions {
@@ -23,6 +24,9 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
   /** How often live progress is written to the database (and the cancel flag read back). */
   progressIntervalMs?: number;
+  /** For a run created here (the CLI): hold a lease like a worker does, so that a killed process
+   * leaves a run that anyone can mark FAILED once the lease expires, instead of RUNNING forever. */
+  lease?: { workerId: string; ms: number };
 }
 
 export interface TrainResult {
@@ -59,10 +63,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           startedAt: new Date(),
           epochsPlanned: config.epochs,
           codeVersion: codeVersion(),
+          workerId: options.lease?.workerId,
+          leaseExpiresAt: options.lease ? new Date(Date.now() + options.lease.ms) : undefined,
         },
       });
   const runId = run.id;
   reporter.runStarted(runId, config);
+  const lease = !options.runId && options.lease;
+  const heartbeat = lease
+    ? setInterval(() => void renewLease(db, runId, lease.workerId, lease.ms).catch(() => undefined), lease.ms / 3)
+    : undefined;
   try {
     return await trainRecorded(options, runId, reporter);
   } catch (e) {
@@ -84,6 +94,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return { runId, status: "CANCELLED", backend: "", epochs: [], tensorsAfterEpoch: [] };
     }
     throw e;
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 

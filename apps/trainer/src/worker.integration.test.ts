@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { createDb, type Db } from "@fmnist/db/client";
 import { migrate } from "@fmnist/db/migrate";
 import { startPostgres } from "@fmnist/db/test-postgres";
+import { FIXTURE_DIR } from "@fmnist/data";
 import { trainConfigSchema } from "@fmnist/model";
 import { afterAll, describe, expect, it } from "vitest";
 import { failExpiredLeases } from "./queue";
@@ -131,6 +132,32 @@ describe("worker on SQLite", () => {
     expect(after.error).toMatch(/stopped renewing its lease.*killed or crashed/);
     expect(after.epochs.length).toBeGreaterThanOrEqual(1);
     console.log(`SIGKILL test: run left RUNNING ${Date.now() - killedAt} ms after the kill (lease 2 s), ${after.epochs.length} epoch(s) kept`);
+    await db.$disconnect();
+  }, 90_000);
+});
+
+describe("pnpm train (CLI) holds a lease too", () => {
+  it("a CLI run killed with SIGKILL leaves RUNNING once its lease expires", async () => {
+    const url = `file:${join(tmp, "cli-kill.db")}`;
+    await migrate(url);
+    const db = createDb(url);
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", cli, "train", "--data-dir", FIXTURE_DIR, "--architecture", "mlp", "--epochs", "50", "--patience", "0", "--name", "cli run"],
+      { env: { ...process.env, DATABASE_URL: url, ARTIFACTS_DIR: join(tmp, "a"), FMNIST_LEASE_MS: "2000" }, stdio: "ignore" },
+    );
+    const exited = new Promise((r) => child.on("exit", r));
+    const run = await waitFor("an epoch of the CLI run", async () => {
+      const r = await db.run.findFirst({ where: { name: "cli run" } });
+      return r && r.epochsCompleted >= 1 && r;
+    }, 60_000);
+    expect(run.workerId).toMatch(/^cli /);
+    child.kill("SIGKILL");
+    await exited;
+    await waitFor("the lease to expire", async () => (await failExpiredLeases(db)).includes(run.id), 10_000);
+    const after = await db.run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(after.status).toBe("FAILED");
+    expect(after.error).toMatch(/killed or crashed/);
     await db.$disconnect();
   }, 90_000);
 });
