@@ -3,7 +3,7 @@
  * PyTorch on the same machine, in the same run, on the same data.
  *
  *   pnpm bench:compare [--backend auto|native|wasm|cpu] [--batches 300] [--warmup 300] [--runs 3]
- *                      [--threads N] [--epoch] [--no-torch] [--torch-threads 2,1] [--json out.json]
+ *                      [--threads N] [--fixed-threads] [--epoch] [--no-torch] [--torch-threads 2,1] [--json out.json]
  *
  * Our side trains exactly as the trainer does (buildModel + compile(adam, categoricalCrossentropy,
  * accuracy) + trainOnBatch on batches from makeBatch, loss and accuracy read back every batch).
@@ -33,6 +33,7 @@ const { values: opts } = parseArgs({
     warmup: { type: "string", default: "300" },
     runs: { type: "string", default: "3" },
     threads: { type: "string" },
+    "fixed-threads": { type: "boolean", default: false },
     "torch-threads": { type: "string", default: "2,1" },
     epoch: { type: "boolean", default: false },
     "no-torch": { type: "boolean", default: false },
@@ -44,7 +45,7 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(
-    "pnpm bench:compare [--backend auto|native|wasm|cpu] [--batches 300] [--warmup 300] [--runs 3] [--threads N]\n" +
+    "pnpm bench:compare [--backend auto|native|wasm|cpu] [--batches 300] [--warmup 300] [--runs 3] [--threads N] [--fixed-threads]\n" +
       "                   [--torch-threads 2,1] [--epoch] [--no-torch] [--dropout 0.5] [--json out.json]",
   );
   process.exit(0);
@@ -76,7 +77,7 @@ async function useBackend(pref: string): Promise<{ backend: string; note: string
     let reason: string;
     try {
       const { registerNativeBackend } = await import("@fmnist/native-cpu");
-      const r = await registerNativeBackend({ threads });
+      const r = await registerNativeBackend({ threads, adaptiveThreads: opts["fixed-threads"] ? false : undefined });
       if (r.ok && (await tf.setBackend("native"))) {
         await tf.ready();
         return { backend: "native", note: `${r.info}; oneDNN convolutions/GEMM + C++ kernels on tfjs's cpu backend` };
@@ -282,6 +283,16 @@ async function main() {
       console.log(
         `  ratio ours / PyTorch(${tt[2] ? 2 : torchThreads[0]} threads): training ${(summary.ratio as number).toFixed(2)}x (median of per-run ratios), inference ${(summary.inferRatio as number).toFixed(2)}x`,
       );
+    }
+    if (sel.backend === "native") {
+      const { nativeThreadInfo } = await import("@fmnist/native-cpu");
+      const ti = nativeThreadInfo();
+      if (ti) {
+        summary.threads = ti;
+        console.log(
+          `  native threads: ${ti.current} of ${ti.max} at the end (${ti.adaptive ? `adaptive, ${ti.switches} switch(es); other processes used ${ti.otherLoad.toFixed(2)} cores in the last window` : "fixed"})`,
+        );
+      }
     }
     console.log(`  tensors after the runs: ${tensorsAfter - tensorsBefore >= 0 ? "+" : ""}${tensorsAfter - tensorsBefore} (flat = no leak); load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
     model.dispose();

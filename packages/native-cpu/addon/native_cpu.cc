@@ -8,7 +8,12 @@
 #include <node_api.h>
 #include <omp.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -113,6 +118,95 @@ napi_value undef(napi_env env) {
 
 // Below this many elements an elementwise loop stays on one thread (fork/join costs ~µs).
 constexpr int64_t kParallelMin = 1 << 15;
+
+// ---------------------------------------------------------------------------------------------
+// Threads. OpenMP threads wait for each other at the end of every parallel region; when another
+// process occupies a core, each region can stall for a scheduler time slice (measured here: 8 ms
+// per call, 10x slower steps). So, in adaptive mode, the addon watches how much CPU the rest of
+// the machine uses (/proc/stat minus this process's own getrusage) and runs on one thread while
+// other processes keep more than a quarter of a core busy, going back to all threads when they
+// quiet down. Primitives are cached per thread count (oneDNN fixes the split at creation).
+
+struct Threads {
+  int max = 1;        // threads asked for
+  int cur = 1;        // threads in use now
+  bool adaptive = true;
+  int switches = 0;
+  double other = 0;   // cores used by other processes in the last window
+  int quiet_windows = 0;
+  std::chrono::steady_clock::time_point last{};
+  unsigned long long last_busy = 0, last_total = 0;
+  double last_self = 0;
+  bool have_sample = false;
+};
+
+Threads& threads() {
+  static Threads t;
+  return t;
+}
+
+void use_threads(int n) {
+  Threads& t = threads();
+  if (n != t.cur) {
+    t.cur = n;
+    t.switches++;
+    omp_set_num_threads(n);
+  }
+}
+
+bool read_proc_stat(unsigned long long& busy, unsigned long long& total) {
+  FILE* f = std::fopen("/proc/stat", "r");
+  if (!f) return false;
+  unsigned long long v[10] = {0};
+  int n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                      &v[5], &v[6], &v[7], &v[8], &v[9]);
+  std::fclose(f);
+  if (n < 4) return false;
+  // user nice system idle iowait irq softirq steal (guest times are inside user/nice)
+  busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+  total = busy + v[3] + v[4];
+  return true;
+}
+
+double self_cpu_seconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+}
+
+// Called before the heavy kernels; re-evaluates at most every 500 ms.
+void maybe_adapt() {
+  Threads& t = threads();
+  if (!t.adaptive || t.max <= 1) return;
+  auto now = std::chrono::steady_clock::now();
+  if (t.have_sample && now - t.last < std::chrono::milliseconds(500)) return;
+  unsigned long long busy, total;
+  if (!read_proc_stat(busy, total)) {
+    t.adaptive = false;  // not Linux / no /proc: keep all threads
+    return;
+  }
+  double self = self_cpu_seconds();
+  if (t.have_sample) {
+    static const double hz = (double)sysconf(_SC_CLK_TCK);
+    double wall = std::chrono::duration<double>(now - t.last).count();
+    double busy_s = (double)(busy - t.last_busy) / hz;
+    double other_s = busy_s - (self - t.last_self);
+    t.other = other_s > 0 ? other_s / wall : 0;
+    if (t.other > 0.25) {
+      t.quiet_windows = 0;
+      use_threads(1);
+    } else if (t.other < 0.12) {
+      if (++t.quiet_windows >= 2) use_threads(t.max);
+    } else {
+      t.quiet_windows = 0;
+    }
+  }
+  t.last = now;
+  t.last_busy = busy;
+  t.last_total = total;
+  t.last_self = self;
+  t.have_sample = true;
+}
 
 // ---------------------------------------------------------------------------------------------
 // oneDNN state
@@ -223,10 +317,10 @@ std::unordered_map<std::string, std::unique_ptr<ConvPrims>>& conv_cache() {
 
 ConvPrims& conv_prims(const ConvParams& p) {
   auto& c = conv_cache();
-  auto k = p.key();
+  auto k = p.key() + "/t" + std::to_string(threads().cur);
   auto it = c.find(k);
   if (it != c.end()) return *it->second;
-  if (c.size() > 256) c.clear();  // many geometries (e.g. changing batch sizes): start over
+  if (c.size() > 512) c.clear();  // many geometries (e.g. changing batch sizes): start over
   auto ptr = std::make_unique<ConvPrims>(p);
   auto& ref = *ptr;
   c.emplace(k, std::move(ptr));
@@ -251,6 +345,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     Args a(env, info);
     int64_t mode = a.integer(0);
     ConvParams p = conv_params(a, 4);
+    maybe_adapt();
     size_t la, lb, lo;
     float* A = a.f32(1, &la);
     float* B = a.f32(2, &lb);
@@ -821,20 +916,50 @@ napi_value Adam(napi_env env, napi_callback_info info) {
 // ---------------------------------------------------------------------------------------------
 // Threads and info
 
+// setThreads(n, adaptive): use up to n threads; adaptive (default true) drops to one thread while
+// other processes keep a core busy.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     Args a(env, info);
     int64_t n = a.integer(0);
     if (n < 1) n = 1;
-    omp_set_num_threads((int)n);
+    Threads& t = threads();
+    t.max = (int)n;
+    if (a.argc > 1) {
+      bool ad;
+      if (napi_get_value_bool(env, a.argv[1], &ad) == napi_ok) t.adaptive = ad;
+    }
+    t.have_sample = false;
+    t.quiet_windows = 0;
+    t.cur = 0;  // force omp_set_num_threads
+    use_threads((int)n);
+    t.switches = 0;
     return undef(env);
   });
 }
 
 napi_value GetThreads(napi_env env, napi_callback_info) {
   napi_value v;
-  napi_create_int32(env, omp_get_max_threads(), &v);
+  napi_create_int32(env, threads().cur, &v);
   return v;
+}
+
+// threadInfo(): { max, current, adaptive, switches, otherLoad }
+napi_value ThreadInfo(napi_env env, napi_callback_info) {
+  Threads& t = threads();
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_create_int32(env, t.max, &v);
+  napi_set_named_property(env, o, "max", v);
+  napi_create_int32(env, t.cur, &v);
+  napi_set_named_property(env, o, "current", v);
+  napi_get_boolean(env, t.adaptive, &v);
+  napi_set_named_property(env, o, "adaptive", v);
+  napi_create_int32(env, t.switches, &v);
+  napi_set_named_property(env, o, "switches", v);
+  napi_create_double(env, t.other, &v);
+  napi_set_named_property(env, o, "otherLoad", v);
+  return o;
 }
 
 napi_value Version(napi_env env, napi_callback_info) {
@@ -842,7 +967,7 @@ napi_value Version(napi_env env, napi_callback_info) {
     const dnnl_version_t* v = dnnl_version();
     char b[128];
     snprintf(b, sizeof b, "oneDNN %d.%d.%d (%s), %d OpenMP threads", v->major, v->minor, v->patch,
-             v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime", omp_get_max_threads());
+             v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime", threads().max);
     napi_value s;
     napi_create_string_utf8(env, b, NAPI_AUTO_LENGTH, &s);
     return s;
@@ -874,6 +999,7 @@ NAPI_MODULE_INIT() {
   EXPORT("adam", Adam);
   EXPORT("setThreads", SetThreads);
   EXPORT("getThreads", GetThreads);
+  EXPORT("threadInfo", ThreadInfo);
   EXPORT("version", Version);
   return exports;
 }

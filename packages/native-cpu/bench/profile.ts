@@ -93,3 +93,7 @@ for (const r of rows) byName.set(r.k.split(" ")[0], (byName.get(r.k.split(" ")[0
 console.log("by kernel:", [...byName.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "));
 for (const r of rows.slice(0, Number(arg("top", "40")))) console.log(`${r.ms.toFixed(2).padStart(8)} ms  x${r.n}  ${r.k}`);
 console.log("tensors:", tf.memory().numTensors);
+if (backend === "native") {
+  const { nativeThreadInfo } = await import("../src/index");
+  console.log("threads:", JSON.stringify(nativeThreadInfo()));
+}

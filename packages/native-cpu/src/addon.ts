@@ -46,9 +46,22 @@ export interface NativeAddon {
     eps: number,
     negLr: number,
   ): void;
-  setThreads(n: number): void;
+  setThreads(n: number, adaptive?: boolean): void;
   getThreads(): number;
+  threadInfo(): ThreadInfo;
   version(): string;
+}
+
+export interface ThreadInfo {
+  /** Threads asked for. */
+  max: number;
+  /** Threads in use now (1 while other processes keep a core busy, in adaptive mode). */
+  current: number;
+  adaptive: boolean;
+  /** How often the thread count changed since setThreads. */
+  switches: number;
+  /** Cores used by other processes in the last 0.5 s window. */
+  otherLoad: number;
 }
 
 export const BUILD_HINT =

@@ -15,17 +15,20 @@
 import { availableParallelism } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { adamKernel, patchAdam, setFusedAdam } from "./adam";
-import { type NativeAddon, loadAddon } from "./addon";
+import { type NativeAddon, type ThreadInfo, loadAddon } from "./addon";
 import { makeNativeBackendClass } from "./backend";
 import { registerReluGradient, reluGradKernel } from "./gradients";
 import { BACKEND_NAME, copyCpuKernel, kernelStats, makeKernels } from "./kernels";
 
 export { BACKEND_NAME, kernelStats } from "./kernels";
-export { ADDON_PATH, BUILD_HINT } from "./addon";
+export { ADDON_PATH, BUILD_HINT, type ThreadInfo } from "./addon";
 
 export interface NativeBackendOptions {
   /** OpenMP threads for the native kernels; default FMNIST_NATIVE_THREADS or every available core. */
   threads?: number;
+  /** Drop to one thread while other processes keep a core busy (OpenMP threads stall badly on a
+   * shared core); default true, or FMNIST_NATIVE_ADAPTIVE=0 to always use `threads`. */
+  adaptiveThreads?: boolean;
   /** Fuse tf.AdamOptimizer's update into one native kernel per variable while "native" is active
    * (bit-identical results; default true, or FMNIST_NATIVE_FUSED_ADAM=0 to turn it off). */
   fusedAdam?: boolean;
@@ -55,7 +58,8 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
     if ("error" in loaded) return { ok: false, reason: loaded.error };
     const { addon } = loaded;
     const threads = options.threads ?? defaultThreads();
-    addon.setThreads(threads);
+    const adaptive = options.adaptiveThreads ?? process.env.FMNIST_NATIVE_ADAPTIVE !== "0";
+    addon.setThreads(threads, adaptive);
     if (!g[STATE]) {
       const { MathBackendCPU } = await import("@tensorflow/tfjs-backend-cpu");
       const overrides = [...makeKernels(addon), adamKernel(addon), reluGradKernel(addon)];
@@ -80,8 +84,13 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
 }
 
 /** Changes the number of threads of the native kernels (after registerNativeBackend). */
-export function setNativeThreads(threads: number): void {
-  g[STATE]?.addon.setThreads(threads);
+export function setNativeThreads(threads: number, adaptive = true): void {
+  g[STATE]?.addon.setThreads(threads, adaptive);
+}
+
+/** Threads in use, for logs and benchmarks (undefined before registerNativeBackend). */
+export function nativeThreadInfo(): ThreadInfo | undefined {
+  return g[STATE]?.addon.threadInfo();
 }
 
 /** oneDNN's implementation for a convolution geometry (diagnostics). */
