@@ -105,9 +105,15 @@ function compiledModel(modelSeed: number) {
 
 class Torch {
   private lines: string[] = [];
-  private waiting: ((line: string) => void) | undefined;
+  private waiting: { resolve: (line: string) => void; reject: (e: Error) => void } | undefined;
+  private exited: Error | undefined;
   info: { torch: string } | undefined;
   constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.once("exit", (code) => {
+      this.exited = new Error(`compare_torch.py exited (${code})`);
+      this.waiting?.reject(this.exited);
+      this.waiting = undefined;
+    });
     let buf = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
@@ -119,7 +125,7 @@ class Torch {
         if (this.waiting) {
           const w = this.waiting;
           this.waiting = undefined;
-          w(line);
+          w.resolve(line);
         } else this.lines.push(line);
         i = buf.indexOf("\n");
       }
@@ -129,9 +135,9 @@ class Torch {
   private next(): Promise<string> {
     const l = this.lines.shift();
     if (l !== undefined) return Promise.resolve(l);
+    if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
-      this.waiting = resolve;
-      this.child.once("exit", (code) => reject(new Error(`compare_torch.py exited (${code})`)));
+      this.waiting = { resolve, reject };
     });
   }
   async ready() {

@@ -236,7 +236,9 @@ struct ConvParams {
 // tfjs's NHWC layout; weights use oneDNN's preferred (blocked) layout, reordered from / to tfjs's
 // HWIO on every call (they are small).
 struct ConvPrims {
-  memory::desc src_md, dst_md, user_w_md;
+  bool has_bias = false;  // forward adds a bias, backward-weights also gives its gradient
+  bool relu = false;      // forward applies ReLU (post-op)
+  memory::desc src_md, dst_md, user_w_md, bias_md;
   memory::dims strides, dil, pad_l, pad_r;
   convolution_forward::primitive_desc fpd;
   convolution_forward fwd;
@@ -258,8 +260,9 @@ struct ConvPrims {
   reorder dw_to_user;
   bool bw_reorder = false;
 
-  explicit ConvPrims(const ConvParams& p) {
+  ConvPrims(const ConvParams& p, bool bias, bool act_relu) : has_bias(bias), relu(act_relu) {
     memory::dims src = {p.n, p.c, p.h, p.w}, wei = {p.o, p.c, p.kh, p.kw}, dst = {p.n, p.o, p.oh, p.ow};
+    bias_md = memory::desc({p.o}, dt::f32, tag::x);
     strides = {p.sh, p.sw};
     dil = {p.dh - 1, p.dw - 1};
     pad_l = {p.pt, p.pl};
@@ -268,9 +271,17 @@ struct ConvPrims {
     dst_md = memory::desc(dst, dt::f32, tag::nhwc);
     user_w_md = memory::desc(wei, dt::f32, tag::hwio);
     auto any_w = memory::desc(wei, dt::f32, tag::any);
-    auto d = convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_md, any_w,
-                                       dst_md, strides, dil, pad_l, pad_r);
-    fpd = convolution_forward::primitive_desc(d, eng());
+    auto d = has_bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_md,
+                                                  any_w, bias_md, dst_md, strides, dil, pad_l, pad_r)
+                      : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_md,
+                                                  any_w, dst_md, strides, dil, pad_l, pad_r);
+    primitive_attr attr;
+    if (relu) {
+      post_ops ops;
+      ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+      attr.set_post_ops(ops);
+    }
+    fpd = convolution_forward::primitive_desc(d, attr, eng());
     fwd = convolution_forward(fpd);
     if (fpd.weights_desc() != user_w_md) {
       fwd_reorder = true;
@@ -297,8 +308,10 @@ struct ConvPrims {
   void ensure_bw() {
     if (has_bw) return;
     auto any_w = memory::desc(user_w_md.dims(), dt::f32, tag::any);
-    auto d = convolution_backward_weights::desc(algorithm::convolution_direct, src_md, any_w, dst_md, strides, dil,
-                                                pad_l, pad_r);
+    auto d = has_bias ? convolution_backward_weights::desc(algorithm::convolution_direct, src_md, any_w, bias_md,
+                                                           dst_md, strides, dil, pad_l, pad_r)
+                      : convolution_backward_weights::desc(algorithm::convolution_direct, src_md, any_w, dst_md,
+                                                           strides, dil, pad_l, pad_r);
     bwpd = convolution_backward_weights::primitive_desc(d, eng(), fpd);
     bw = convolution_backward_weights(bwpd);
     if (bwpd.diff_weights_desc() != user_w_md) {
@@ -315,13 +328,13 @@ std::unordered_map<std::string, std::unique_ptr<ConvPrims>>& conv_cache() {
   return c;
 }
 
-ConvPrims& conv_prims(const ConvParams& p) {
+ConvPrims& conv_prims(const ConvParams& p, bool bias = false, bool relu = false) {
   auto& c = conv_cache();
-  auto k = p.key() + "/t" + std::to_string(threads().cur);
+  auto k = p.key() + "/t" + std::to_string(threads().cur) + (bias ? "/b" : "") + (relu ? "/r" : "");
   auto it = c.find(k);
   if (it != c.end()) return *it->second;
   if (c.size() > 512) c.clear();  // many geometries (e.g. changing batch sizes): start over
-  auto ptr = std::make_unique<ConvPrims>(p);
+  auto ptr = std::make_unique<ConvPrims>(p, bias, relu);
   auto& ref = *ptr;
   c.emplace(k, std::move(ptr));
   return ref;
@@ -397,6 +410,106 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       }
     } else {
       throw ArgError("bad conv mode");
+    }
+    s.wait();
+    return undef(env);
+  });
+}
+
+// dyAct = dy * step(y) for a ReLU output y (y > 0 exactly where the pre-activation was > 0), into
+// a scratch buffer reused across calls.
+const float* relu_masked(const float* dy, const float* y, int64_t n) {
+  static std::vector<float> scratch;
+  if ((int64_t)scratch.size() < n) scratch.resize(n);
+  float* o = scratch.data();
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; i++) {
+    const float v = y[i];
+    const float st = v != v ? v : (v > 0.f ? 1.f : 0.f);
+    o[i] = dy[i] * st;
+  }
+  return o;
+}
+
+// Convolution + bias + activation in one primitive, and its gradients (act 0 = linear, 1 = relu):
+//   convFused(0, x, w, bias|null, y, params, act)               y = act(conv(x, w) + bias)
+//   convFused(1, dy, w, yOut|null, dx, params, act)             dx from dy through act (needs y)
+//   convFused(2, x, dy, yOut|null, dw, params, act, db|null)     dw (and db) from dy through act
+napi_value ConvFused(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    int64_t mode = a.integer(0);
+    ConvParams p = conv_params(a, 5);
+    bool relu = a.integer(6) == 1;
+    maybe_adapt();
+    const int64_t xs = p.n * p.h * p.w * p.c, ys = p.n * p.oh * p.ow * p.o, ws = p.kh * p.kw * p.c * p.o;
+    auto& s = strm();
+    if (mode == 0) {
+      size_t lx, lw, ly;
+      float* X = a.f32(1, &lx);
+      float* Wt = a.f32(2, &lw);
+      float* Bias = a.f32opt(3);
+      float* Y = a.f32(4, &ly);
+      check_len(lx, xs, "x");
+      check_len(lw, ws, "filter");
+      check_len(ly, ys, "y");
+      ConvPrims& cp = conv_prims(p, Bias != nullptr, relu);
+      memory src(cp.src_md, eng(), X), dst(cp.dst_md, eng(), Y);
+      memory w;
+      if (cp.fwd_reorder) {
+        memory uw(cp.user_w_md, eng(), Wt);
+        cp.w_to_fwd.execute(s, uw, cp.w_fwd);
+        w = cp.w_fwd;
+      } else {
+        w = memory(cp.user_w_md, eng(), Wt);
+      }
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
+      if (Bias) args.emplace(DNNL_ARG_BIAS, memory(cp.bias_md, eng(), Bias));
+      cp.fwd.execute(s, args);
+    } else if (mode == 1) {
+      size_t ldy, lw, ldx;
+      float* DY = a.f32(1, &ldy);
+      float* Wt = a.f32(2, &lw);
+      float* Y = a.f32opt(3);
+      float* DX = a.f32(4, &ldx);
+      check_len(ldy, ys, "dy");
+      check_len(lw, ws, "filter");
+      check_len(ldx, xs, "dx");
+      const float* g = (relu && Y) ? relu_masked(DY, Y, ys) : DY;
+      ConvPrims& cp = conv_prims(p);
+      cp.ensure_bd();
+      memory ddst(cp.dst_md, eng(), const_cast<float*>(g)), dsrc(cp.src_md, eng(), DX);
+      memory w;
+      if (cp.bd_reorder) {
+        memory uw(cp.user_w_md, eng(), Wt);
+        cp.w_to_bd.execute(s, uw, cp.w_bd);
+        w = cp.w_bd;
+      } else {
+        w = memory(cp.user_w_md, eng(), Wt);
+      }
+      cp.bd.execute(s, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dsrc}});
+    } else if (mode == 2) {
+      size_t lx, ldy, ldw;
+      float* X = a.f32(1, &lx);
+      float* DY = a.f32(2, &ldy);
+      float* Y = a.f32opt(3);
+      float* DW = a.f32(4, &ldw);
+      float* DB = a.f32opt(7);
+      check_len(lx, xs, "x");
+      check_len(ldy, ys, "dy");
+      check_len(ldw, ws, "dw");
+      const float* g = (relu && Y) ? relu_masked(DY, Y, ys) : DY;
+      ConvPrims& cp = conv_prims(p, DB != nullptr, false);
+      cp.ensure_bw();
+      memory src(cp.src_md, eng(), X), ddst(cp.dst_md, eng(), const_cast<float*>(g));
+      memory uw(cp.user_w_md, eng(), DW);
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}};
+      args.emplace(DNNL_ARG_DIFF_WEIGHTS, cp.bw_reorder ? cp.dw_bw : uw);
+      if (DB) args.emplace(DNNL_ARG_DIFF_BIAS, memory(cp.bias_md, eng(), DB));
+      cp.bw.execute(s, args);
+      if (cp.bw_reorder) cp.dw_to_user.execute(s, cp.dw_bw, uw);
+    } else {
+      throw ArgError("bad convFused mode");
     }
     s.wait();
     return undef(env);
@@ -688,6 +801,36 @@ napi_value SumCols(napi_env env, napi_callback_info info) {
   });
 }
 
+// Inner loops of the pooling gradients, over the channels of one pixel. Separate functions with
+// __restrict pointers and selects, compiled for AVX-512 / AVX2 / baseline and picked at load time
+// (target_clones), so they vectorise with masked blends: the baseline (SSE2) build turns them into
+// a branchy scalar loop that mispredicts on every other element (measured 15x slower).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NATIVE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define NATIVE_CLONES
+#endif
+
+NATIVE_CLONES void first_match(const float* __restrict xp, const float* __restrict yv, const float* __restrict g,
+                               float* __restrict dp, int32_t* __restrict found, int64_t C) {
+#pragma omp simd
+  for (int64_t d = 0; d < C; d++) {
+    const int32_t hit = (found[d] == 0) & (xp[d] == yv[d]);
+    dp[d] = hit ? g[d] : 0.f;
+    found[d] |= hit;
+  }
+}
+
+NATIVE_CLONES void running_max(const float* __restrict px, float* __restrict m, int32_t* __restrict pos, int32_t off,
+                               int64_t C) {
+#pragma omp simd
+  for (int64_t d = 0; d < C; d++) {
+    const bool gt = px[d] > m[d];
+    m[d] = gt ? px[d] : m[d];
+    pos[d] = gt ? off + (int32_t)d : pos[d];
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Max pooling, NHWC. params: [N, H, W, C, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW]
 struct PoolParams {
@@ -757,7 +900,7 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
 #pragma omp parallel for schedule(static) if (ldx >= (size_t)kParallelMin)
     for (int64_t b = 0; b < p.n; b++) {
       std::vector<float> m(C);
-      std::vector<int64_t> pos(C);
+      std::vector<int32_t> pos(C);
       float* dxb = DX + b * p.h * p.w * C;
       const float* xb = X + b * p.h * p.w * C;
       std::memset(dxb, 0, sizeof(float) * p.h * p.w * C);
@@ -774,12 +917,7 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
           for (int64_t xr = rmin; xr < rmax; xr += p.dh)
             for (int64_t xc = cmin; xc < cmax; xc += p.dw) {
               const int64_t off = (xr * p.w + xc) * C;
-              const float* px = xb + off;
-              for (int64_t d = 0; d < C; d++)
-                if (px[d] > m[d]) {
-                  m[d] = px[d];
-                  pos[d] = off + d;
-                }
+              running_max(xb + off, m.data(), pos.data(), (int32_t)off, C);
             }
           const float* dyp = DY + ((b * p.oh + yr) * p.ow + yc) * C;
           if (disjoint) {
@@ -820,8 +958,8 @@ napi_value MaxPoolGradDisjoint(napi_env env, napi_callback_info info) {
     const int64_t H = p.h, W = p.w;
 #pragma omp parallel for schedule(static) if (ldx >= (size_t)kParallelMin)
     for (int64_t b = 0; b < p.n; b++) {
-      std::vector<unsigned char> found_v(C);
-      unsigned char* found = found_v.data();
+      std::vector<int32_t> found_v(C);
+      int32_t* found = found_v.data();
       float* dxb = DX + b * H * W * C;
       const float* xb = X + b * H * W * C;
       // Which input rows / columns some window covers; the rest are zeroed.
@@ -849,6 +987,7 @@ napi_value MaxPoolGradDisjoint(napi_env env, napi_callback_info info) {
           const int64_t o = ((b * p.oh + yr) * p.ow + yc) * C;
           const float* yv = Y + o;
           const float* g = DY + o;
+#pragma omp simd
           for (int64_t d = 0; d < C; d++) found[d] = !(yv[d] > -INFINITY);  // -inf or NaN: no gradient
           for (int64_t i = 0; i < p.kh; i++) {
             const int64_t r = yr * p.sh - p.pt + i * p.dh;
@@ -856,14 +995,7 @@ napi_value MaxPoolGradDisjoint(napi_env env, napi_callback_info info) {
             for (int64_t j = 0; j < p.kw; j++) {
               const int64_t c = yc * p.sw - p.pl + j * p.dw;
               if (c < 0 || c >= W) continue;
-              const float* xp = xb + (r * W + c) * C;
-              float* dp = dxb + (r * W + c) * C;
-#pragma omp simd
-              for (int64_t d = 0; d < C; d++) {
-                const bool hit = !found[d] && xp[d] == yv[d];
-                dp[d] = hit ? g[d] : 0.f;
-                found[d] |= hit;
-              }
+              first_match(xb + (r * W + c) * C, yv, g, dxb + (r * W + c) * C, found, C);
             }
           }
         }
@@ -986,6 +1118,7 @@ napi_value Version(napi_env env, napi_callback_info) {
 NAPI_MODULE_INIT() {
   EXPORT("conv2d", Conv2d);
   EXPORT("convImpl", ConvImpl);
+  EXPORT("convFused", ConvFused);
   EXPORT("batchMatMul", BatchMatMul);
   EXPORT("biasAct", BiasAct);
   EXPORT("binary", Binary);

@@ -27,10 +27,13 @@ function skip(reason) {
 if (process.env.FMNIST_NATIVE_CPU_SKIP === "1") skip("FMNIST_NATIVE_CPU_SKIP=1");
 if (process.platform !== "linux" && process.platform !== "darwin") skip(`unsupported platform ${process.platform}`);
 
-// oneDNN headers: the system include dirs or CPATH / CPLUS_INCLUDE_PATH.
-const includeDirs = ["/usr/include", "/usr/local/include", "/opt/homebrew/include"].concat(
-  `${process.env.CPATH ?? ""}:${process.env.CPLUS_INCLUDE_PATH ?? ""}`.split(":").filter(Boolean),
-);
+// oneDNN headers: the system include dirs or CPATH / CPLUS_INCLUDE_PATH (FMNIST_NATIVE_CPU_DNNL_INCLUDE
+// replaces the search, for tests).
+const includeDirs = process.env.FMNIST_NATIVE_CPU_DNNL_INCLUDE
+  ? [process.env.FMNIST_NATIVE_CPU_DNNL_INCLUDE]
+  : ["/usr/include", "/usr/local/include", "/opt/homebrew/include"].concat(
+      `${process.env.CPATH ?? ""}:${process.env.CPLUS_INCLUDE_PATH ?? ""}`.split(":").filter(Boolean),
+    );
 if (!includeDirs.some((d) => fs.existsSync(path.join(d, "oneapi", "dnnl", "dnnl.hpp")))) {
   skip("oneDNN headers (oneapi/dnnl/dnnl.hpp) not found");
 }

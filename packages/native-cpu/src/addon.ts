@@ -8,6 +8,18 @@ export interface NativeAddon {
   /** mode 0: conv(x, w) -> y; 1: input gradient (dy, w) -> dx; 2: filter gradient (x, dy) -> dw. */
   conv2d(mode: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, params: Int32Array): void;
   convImpl(params: Int32Array): string;
+  /** Convolution + bias + activation (act 0 linear, 1 relu) and its gradients:
+   * mode 0 (x, w, bias|null, y), 1 (dy, w, y|null, dx), 2 (x, dy, y|null, dw, ..., db|null). */
+  convFused(
+    mode: 0 | 1 | 2,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array | null,
+    out: Float32Array,
+    params: Int32Array,
+    act: number,
+    db?: Float32Array | null,
+  ): void;
   batchMatMul(
     a: Float32Array,
     b: Float32Array,

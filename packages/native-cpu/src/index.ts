@@ -17,6 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import { adamKernel, patchAdam, setFusedAdam } from "./adam";
 import { type NativeAddon, type ThreadInfo, loadAddon } from "./addon";
 import { makeNativeBackendClass } from "./backend";
+import { fusedConvKernels, installFusedConv, setFusedConv } from "./fused-conv";
 import { registerReluGradient, reluGradKernel } from "./gradients";
 import { BACKEND_NAME, copyCpuKernel, kernelStats, makeKernels } from "./kernels";
 
@@ -32,6 +33,10 @@ export interface NativeBackendOptions {
   /** Fuse tf.AdamOptimizer's update into one native kernel per variable while "native" is active
    * (bit-identical results; default true, or FMNIST_NATIVE_FUSED_ADAM=0 to turn it off). */
   fusedAdam?: boolean;
+  /** While training on "native", run tf.fused.conv2d (Conv2D layers with bias and relu/linear) as
+   * one convolution+bias+ReLU kernel with a fused gradient instead of tfjs's unfused Conv2D, Add,
+   * Relu (default true, or FMNIST_NATIVE_FUSED_CONV=0 to turn it off). */
+  fusedConv?: boolean;
   /** Backend priority for tfjs's automatic choice (default 1, below wasm/webgl, like cpu). */
   priority?: number;
 }
@@ -62,7 +67,7 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
     addon.setThreads(threads, adaptive);
     if (!g[STATE]) {
       const { MathBackendCPU } = await import("@tensorflow/tfjs-backend-cpu");
-      const overrides = [...makeKernels(addon), adamKernel(addon), reluGradKernel(addon)];
+      const overrides = [...makeKernels(addon), adamKernel(addon), reluGradKernel(addon), ...fusedConvKernels(addon)];
       const overridden = new Set(overrides.map((c) => c.kernelName));
       for (const config of tf.getKernelsForBackend("cpu")) {
         if (!overridden.has(config.kernelName)) tf.registerKernel(copyCpuKernel(config));
@@ -72,11 +77,13 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
       const ok = tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), options.priority ?? 1);
       if (!ok && !tf.findBackendFactory(BACKEND_NAME)) return { ok: false, reason: "tfjs refused to register the native backend" };
       registerReluGradient();
+      installFusedConv();
       g[STATE] = { addon };
     }
     const fused = options.fusedAdam ?? process.env.FMNIST_NATIVE_FUSED_ADAM !== "0";
     patchAdam();
     setFusedAdam(fused);
+    setFusedConv(options.fusedConv ?? process.env.FMNIST_NATIVE_FUSED_CONV !== "0");
     return { ok: true, info: addon.version(), threads: addon.getThreads() };
   } catch (e) {
     return { ok: false, reason: `the native backend failed to register: ${e instanceof Error ? e.message : String(e)}` };

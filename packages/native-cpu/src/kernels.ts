@@ -286,10 +286,8 @@ export function makeKernels(addon: NativeAddon): tf.KernelConfig[] {
     const bv = biasValues(backend, bias, info.outChannels);
     if (!p || bv === undefined) return undefined;
     const o = alloc(backend, size(info.outShape));
-    if (o.length > 0) {
-      addon.conv2d(0, xv, wv, o, p);
-      if (bv || act) addon.biasAct(o, bv, o.length / info.outChannels, info.outChannels, act);
-    }
+    // One oneDNN pass: convolution, bias and ReLU as a post-op.
+    if (o.length > 0) addon.convFused(0, xv, wv, bv, o, p, act);
     return out(backend, info.outShape, o);
   });
 

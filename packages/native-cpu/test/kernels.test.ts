@@ -116,6 +116,40 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
     });
   }
 
+  const fusedCases: { name: string; x: [number, number, number, number]; f: [number, number, number, number]; stride: number; pad: "same" | "valid"; act: "relu" | "linear"; bias: boolean }[] = [
+    { name: "relu + bias, valid, stride 1", x: [4, 13, 13, 32], f: [3, 3, 32, 64], stride: 1, pad: "valid", act: "relu", bias: true },
+    { name: "relu + bias, same, stride 2, odd sizes", x: [3, 9, 10, 5], f: [3, 3, 5, 7], stride: 2, pad: "same", act: "relu", bias: true },
+    { name: "linear, no bias, same, stride 1", x: [2, 8, 8, 4], f: [3, 3, 4, 6], stride: 1, pad: "same", act: "linear", bias: false },
+    { name: "relu, no bias, valid, stride 2", x: [2, 11, 12, 3], f: [3, 3, 3, 8], stride: 2, pad: "valid", act: "relu", bias: false },
+  ];
+  for (const c of fusedCases) {
+    it(`training conv2d+bias+activation (fused kernel and gradients): ${c.name}`, async () => {
+      const xv = rand(c.x.reduce((a, b) => a * b), 70);
+      const fv = rand(c.f.reduce((a, b) => a * b), 71);
+      const bv = rand(c.f[3], 72);
+      await same(
+        () => {
+          const x = tf.tensor4d(xv, c.x);
+          const f = tf.tensor4d(fv, c.f);
+          const b = tf.tensor1d(bv);
+          const conv = (xx: tf.Tensor, ff: tf.Tensor, bb?: tf.Tensor) =>
+            tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ff as tf.Tensor4D, strides: c.stride, pad: c.pad, bias: bb, activation: c.act });
+          let r: tf.Tensor | undefined;
+          const loss = (xx: tf.Tensor, ff: tf.Tensor, bb?: tf.Tensor) => {
+            const y = conv(xx, ff, bb);
+            r ??= tf.keep(tf.tensor(rand(y.size, 73), y.shape));
+            return tf.sum(tf.mul(y, r));
+          };
+          const grads = c.bias ? tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) => loss(xx, ff, bb))([x, f, b]) : tf.grads((xx: tf.Tensor, ff: tf.Tensor) => loss(xx, ff))([x, f]);
+          r?.dispose();
+          return grads;
+        },
+        1e-4,
+        ["FmnistConvBiasAct", "FmnistConvBiasActBackpropFilter", "FmnistConvBiasActBackpropInput"],
+      );
+    });
+  }
+
   it("fused conv2d with bias and relu (inference path)", async () => {
     const xv = rand(2 * 12 * 12 * 8, 4);
     const fv = rand(3 * 3 * 8 * 16, 5);
@@ -332,6 +366,38 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
 });
 
 describe.skipIf(!reg.ok)("training on the native backend", () => {
+  it("one SGD step of the reference CNN gives the cpu backend's weights (batch 2, no dropout)", async () => {
+    const { buildModel } = await import("@fmnist/model");
+    const xv = rand(2 * 28 * 28, 80).map((v) => Math.abs(v));
+    const yv = new Float32Array(20);
+    yv[3] = 1;
+    yv[17] = 1;
+    const step = async (backend: string) => {
+      await tf.setBackend(backend);
+      resetKernelStats();
+      const model = buildModel("reference-cnn", { seed: 5, dropout: 0 });
+      model.compile({ optimizer: tf.train.sgd(0.5), loss: "categoricalCrossentropy" });
+      const xs = tf.tensor4d(xv, [2, 28, 28, 1]);
+      const ys = tf.tensor2d(yv, [2, 10]);
+      await model.trainOnBatch(xs, ys);
+      const weights = model.getWeights().map((w) => ({ values: Float32Array.from(w.dataSync()), shape: w.shape }));
+      const stats = new Map(kernelStats.native);
+      tf.dispose([xs, ys]);
+      model.dispose();
+      return { weights, stats };
+    };
+    const n = await step("native");
+    const c = await step("cpu");
+    // Three conv layers: three fused forward/filter kernels, input gradients only for layers 2 and 3.
+    expect(n.stats.get("FmnistConvBiasAct")).toBe(3);
+    expect(n.stats.get("FmnistConvBiasActBackpropFilter")).toBe(3);
+    expect(n.stats.get("FmnistConvBiasActBackpropInput")).toBe(2);
+    for (let i = 0; i < n.weights.length; i++) {
+      const e = relErr(n.weights[i].values, c.weights[i].values);
+      expect(e, `weight ${i} ${n.weights[i].shape}: relative error ${e}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
   it("lowers the loss of a small CNN, with a flat tensor count", async () => {
     await tf.setBackend("native");
     const N = 128;
