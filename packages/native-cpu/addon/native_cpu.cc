@@ -603,7 +603,8 @@ inline float bin(float x, float y) {
 }
 
 // mode 0: same shape; 1: a is a scalar; 2: b is a scalar; 3: b repeats with period `inner` (b's
-// shape is a suffix of a's); 4: a repeats with period `inner`.
+// shape is a suffix of a's); 4: a repeats with period `inner`; 5: each b value covers `inner`
+// consecutive outputs (b is [M, 1] against a's [M, N]); 6: the same for a.
 template <int OP>
 void binary_loop(const float* A, const float* B, float* O, int64_t n, int mode, int64_t inner) {
   if (mode == 0) {
@@ -617,6 +618,24 @@ void binary_loop(const float* A, const float* B, float* O, int64_t n, int mode, 
     const float s = B[0];
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
     for (int64_t i = 0; i < n; i++) O[i] = bin<OP>(A[i], s);
+  } else if (mode == 5 || mode == 6) {
+    // One operand holds one value per block of `inner` outputs ([M, 1] against [M, N]).
+    const int64_t rows = n / inner;
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+      float* o = O + r * inner;
+      if (mode == 5) {
+        const float* x = A + r * inner;
+        const float y = B[r];
+#pragma omp simd
+        for (int64_t j = 0; j < inner; j++) o[j] = bin<OP>(x[j], y);
+      } else {
+        const float x = A[r];
+        const float* y = B + r * inner;
+#pragma omp simd
+        for (int64_t j = 0; j < inner; j++) o[j] = bin<OP>(x, y[j]);
+      }
+    }
   } else {
     const int64_t rows = n / inner;
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
@@ -653,6 +672,8 @@ napi_value Binary(napi_env env, napi_callback_info info) {
       case 2: check_len(la, n, "a"); check_len(lb, 1, "b"); break;
       case 3: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n, "a"); check_len(lb, inner, "b"); break;
       case 4: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, inner, "a"); check_len(lb, n, "b"); break;
+      case 5: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n, "a"); check_len(lb, n / inner, "b"); break;
+      case 6: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n / inner, "a"); check_len(lb, n, "b"); break;
       default: throw ArgError("bad mode");
     }
     switch (op) {
@@ -829,6 +850,42 @@ NATIVE_CLONES void running_max(const float* __restrict px, float* __restrict m, 
     m[d] = gt ? px[d] : m[d];
     pos[d] = gt ? off + (int32_t)d : pos[d];
   }
+}
+
+// softmax(x, out, rows, cols) over the last axis, with the cpu backend's float32 steps: max,
+// x - max, exp (in double, rounded), sum in double, divide.
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t lx, lo;
+    const float* X = a.f32(0, &lx);
+    float* O = a.f32(1, &lo);
+    int64_t rows = a.integer(2), cols = a.integer(3);
+    check_len(lx, rows * cols, "x");
+    check_len(lo, rows * cols, "out");
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* x = X + r * cols;
+      float* o = O + r * cols;
+      float m = -INFINITY;
+      bool nan = false;
+      for (int64_t j = 0; j < cols; j++) {
+        if (x[j] != x[j]) nan = true;
+        m = x[j] > m ? x[j] : m;
+      }
+      if (nan) m = NAN;
+      double sum = 0;
+      for (int64_t j = 0; j < cols; j++) {
+        const float d = x[j] - m;
+        const float e = (float)std::exp((double)d);
+        o[j] = e;
+        sum += e;
+      }
+      const float fs = (float)sum;
+      for (int64_t j = 0; j < cols; j++) o[j] = o[j] / fs;
+    }
+    return undef(env);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1126,6 +1183,7 @@ NAPI_MODULE_INIT() {
   EXPORT("reluGrad", ReluGrad);
   EXPORT("sumRows", SumRows);
   EXPORT("sumCols", SumCols);
+  EXPORT("softmax", Softmax);
   EXPORT("maxPool", MaxPool);
   EXPORT("maxPoolGrad", MaxPoolGrad);
   EXPORT("maxPoolGradDisjoint", MaxPoolGradDisjoint);

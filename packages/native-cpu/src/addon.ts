@@ -38,6 +38,7 @@ export interface NativeAddon {
   reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array): void;
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   maxPool(x: Float32Array, y: Float32Array, params: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
   maxPoolGradDisjoint(dy: Float32Array, x: Float32Array, y: Float32Array, dx: Float32Array, params: Int32Array): void;

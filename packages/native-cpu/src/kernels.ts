@@ -185,6 +185,19 @@ function squeezeLeading(shape: number[]): number[] {
   return shape.slice(i);
 }
 
+/** When `small` (padded to big's rank) equals big on a prefix of the dims and is 1 after it, the
+ * number of consecutive outputs each of its values covers ([M, 1] against [M, N]: N). */
+function blockRepeat(small: number[], big: number[]): number | undefined {
+  const padded = [...new Array(Math.max(0, big.length - small.length)).fill(1), ...small];
+  if (padded.length !== big.length) return undefined;
+  let k = 0;
+  while (k < big.length && padded[k] === big[k]) k++;
+  for (let i = k; i < big.length; i++) if (padded[i] !== 1) return undefined;
+  // Leading 1s that broadcast (padded 1 against big > 1) before k are not this pattern.
+  const inner = size(big.slice(k));
+  return inner > 1 ? inner : undefined;
+}
+
 function isSuffix(small: number[], big: number[]): boolean {
   const s = squeezeLeading(small);
   if (s.length > big.length) return false;
@@ -220,6 +233,12 @@ export function makeKernels(addon: NativeAddon): tf.KernelConfig[] {
       } else if (sb === n && isSuffix(a.shape, shape)) {
         mode = 4;
         inner = sa;
+      } else if (sa === n && blockRepeat(b.shape, shape) !== undefined) {
+        mode = 5;
+        inner = blockRepeat(b.shape, shape)!;
+      } else if (sb === n && blockRepeat(a.shape, shape) !== undefined) {
+        mode = 6;
+        inner = blockRepeat(a.shape, shape)!;
       } else return undefined;
       const o = alloc(backend, n);
       if (n > 0) addon.binary(op, av, bv, o, mode, inner);
@@ -450,7 +469,20 @@ export function makeKernels(addon: NativeAddon): tf.KernelConfig[] {
     return out(backend, outShape, o);
   });
 
+  const softmax = k(tf.Softmax, ({ inputs, attrs }, backend) => {
+    const { logits } = inputs as { logits: TensorInfo };
+    const { dim } = attrs as unknown as tf.SoftmaxAttrs;
+    const xv = f32(backend, logits);
+    const rank = logits.shape.length;
+    if (!xv || rank === 0 || (dim !== -1 && dim !== rank - 1)) return undefined;
+    const cols = logits.shape[rank - 1];
+    const o = alloc(backend, xv.length);
+    if (o.length > 0) addon.softmax(xv, o, o.length / cols, cols);
+    return out(backend, [...logits.shape], o);
+  });
+
   return [
+    softmax,
     conv2d,
     fusedConv2d,
     conv2dBackpropInput,

@@ -277,10 +277,11 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
         const a = tf.tensor4d(av, [6, 5, 40, 32]);
         const b = tf.tensor4d(bv, [6, 5, 40, 32]);
         const row = tf.tensor1d(rowv);
+        const col = tf.tensor4d(bv.slice(0, 6 * 5 * 40), [6, 5, 40, 1]);
         const s = tf.scalar(1.5);
         const outs: tf.Tensor[] = [];
         for (const op of [tf.add, tf.sub, tf.mul, tf.div, tf.maximum, tf.minimum, tf.squaredDifference]) {
-          outs.push(op(a, b), op(a, row), op(row, a), op(a, s), op(s, a));
+          outs.push(op(a, b), op(a, row), op(row, a), op(a, s), op(s, a), op(a, col), op(col, a));
         }
         outs.push(tf.relu(a), tf.step(a), tf.step(a, 0.25), tf.sqrt(b), tf.square(a), tf.neg(a), tf.abs(a), tf.rsqrt(b), tf.relu6(a.mul(8)), tf.floor(a.mul(3)));
         return outs;
@@ -288,6 +289,23 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
       // squaredDifference rounds x - y to float32 before squaring; the cpu backend does not.
       1e-6,
       ["Add", "Sub", "Multiply", "RealDiv", "Maximum", "Minimum", "SquaredDifference", "Relu", "Step", "Sqrt", "Square", "Neg", "Abs", "Rsqrt", "Relu6", "Floor"],
+    );
+  });
+
+  it("softmax over the last axis (with -inf and NaN rows), and its gradient", async () => {
+    const xv = rand(64 * 10, 90).map((v) => v * 20);
+    xv[10] = Number.NEGATIVE_INFINITY;
+    xv[25] = Number.NaN;
+    const gv = rand(64 * 10, 91);
+    await same(
+      () => {
+        const x = tf.tensor2d(xv, [64, 10]);
+        const clean = tf.tensor2d(xv.map((v) => (Number.isFinite(v) ? v : 0)), [64, 10]);
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(t), tf.tensor2d(gv, [64, 10]))))(clean);
+        return [tf.softmax(x), g];
+      },
+      1e-6,
+      ["Softmax"],
     );
   });
 
