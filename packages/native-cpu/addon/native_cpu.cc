@@ -29,6 +29,14 @@ using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
+// Hot loops that the baseline x86-64 build cannot vectorise well are compiled for AVX-512, AVX2
+// and baseline, and the best one is picked at load time (GCC function multi-versioning).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NATIVE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define NATIVE_CLONES
+#endif
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -826,12 +834,6 @@ napi_value SumCols(napi_env env, napi_callback_info info) {
 // __restrict pointers and selects, compiled for AVX-512 / AVX2 / baseline and picked at load time
 // (target_clones), so they vectorise with masked blends: the baseline (SSE2) build turns them into
 // a branchy scalar loop that mispredicts on every other element (measured 15x slower).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define NATIVE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define NATIVE_CLONES
-#endif
-
 NATIVE_CLONES void first_match(const float* __restrict xp, const float* __restrict yv, const float* __restrict g,
                                float* __restrict dp, int32_t* __restrict found, int64_t C) {
 #pragma omp simd
@@ -1063,6 +1065,20 @@ napi_value MaxPoolGradDisjoint(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------------------------
+NATIVE_CLONES void adam_loop(const float* __restrict X, const float* __restrict G, const float* __restrict M,
+                             const float* __restrict V, float* __restrict XO, float* __restrict MO, float* __restrict VO,
+                             int64_t n, float b1, float ob1, float b2, float ob2, float c1, float c2, float eps,
+                             float negLr) {
+  for (int64_t i = 0; i < n; i++) {
+    const float g = G[i];
+    const float m = M[i] * b1 + g * ob1;
+    const float v = V[i] * b2 + (g * g) * ob2;
+    MO[i] = m;
+    VO[i] = v;
+    XO[i] = ((m / c1) / (std::sqrt(v / c2) + eps)) * negLr + X[i];
+  }
+}
+
 // Adam, one variable, in one pass, with exactly the float32 operations (and their order) of
 // tfjs's AdamOptimizer.applyGradients, so results are bit-identical to the cpu backend:
 //   m' = m*b1 + g*ob1;  v' = v*b2 + (g*g)*ob2
@@ -1089,14 +1105,12 @@ napi_value Adam(napi_env env, napi_callback_info info) {
     const float b1 = (float)a.number(7), ob1 = (float)a.number(8), b2 = (float)a.number(9), ob2 = (float)a.number(10);
     const float c1 = (float)a.number(11), c2 = (float)a.number(12), eps = (float)a.number(13), negLr = (float)a.number(14);
     const int64_t N = (int64_t)n;
-#pragma omp parallel for simd schedule(static) if (N >= kParallelMin)
-    for (int64_t i = 0; i < N; i++) {
-      const float g = G[i];
-      const float m = M[i] * b1 + g * ob1;
-      const float v = V[i] * b2 + (g * g) * ob2;
-      MO[i] = m;
-      VO[i] = v;
-      XO[i] = ((m / c1) / (std::sqrt(v / c2) + eps)) * negLr + X[i];
+    const int nt = N >= kParallelMin ? omp_get_max_threads() : 1;
+#pragma omp parallel num_threads(nt)
+    {
+      const int t = omp_get_thread_num(), T = omp_get_num_threads();
+      const int64_t i0 = N * t / T, i1 = N * (t + 1) / T;
+      adam_loop(X + i0, G + i0, M + i0, V + i0, XO + i0, MO + i0, VO + i0, i1 - i0, b1, ob1, b2, ob2, c1, c2, eps, negLr);
     }
     return undef(env);
   });

@@ -99,7 +99,7 @@ if (localHeaders || nodedir) {
   const cxx = process.env.CXX || "g++";
   const r = run(
     cxx,
-    ["-std=c++17", "-O3", "-ffp-contract=off", "-fPIC", "-shared", "-fopenmp", `-I${inc}`, "addon/native_cpu.cc", "-o", out, "-ldnnl"],
+    ["-std=c++17", "-O3", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared", "-fopenmp", `-I${inc}`, "addon/native_cpu.cc", "-o", out, "-ldnnl"],
     240000,
   );
   if (r.ok) {
