@@ -48,7 +48,7 @@ function batch(start: number) {
   return { xs: tf.tensor4d(x, [B, 28, 28, 1]), ys: tf.tensor2d(y, [B, 10]) };
 }
 
-const model = buildModel("reference-cnn", { seed: 1 });
+const model = buildModel("reference-cnn", { seed: 1, dropout: Number(arg("dropout", "0.5")) });
 model.compile({ optimizer: tf.train.adam(0.001), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
 for (let s = 0; s < 10; s++) {
   const { xs, ys } = batch(s * B);
