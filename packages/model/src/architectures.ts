@@ -31,7 +31,7 @@ const referenceCnn: Architecture = {
   name: "reference-cnn",
   description:
     "Conv2D(32) > MaxPool > Conv2D(64) > MaxPool > Conv2D(128) > Flatten > Dropout > Dense(128) > Dense(10); 241,546 parameters",
-  build({ dropout = 0.5, seed } = {}) {
+  build({ dropout = 0.4, seed } = {}) {
     const init = initializers(seed);
     return tf.sequential({
       name: "reference_cnn",

@@ -21,7 +21,7 @@ export const trainConfigSchema = z.object({
    * validation loss, the smoother signal; the kept weights are those a user wants: by default the
    * most accurate on validation (as ModelCheckpoint(monitor="val_accuracy", save_best_only=True)). */
   checkpointMetric: z.enum(CHECKPOINT_METRICS).default("val_accuracy"),
-  dropout: z.number().min(0).max(0.9).default(0.5),
+  dropout: z.number().min(0).max(0.9).default(0.4),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   backend: z.enum(BACKEND_PREFERENCES).default("auto"),
   /** "fashion-mnist": the full dataset; "fixture-subset": the shipped 2,000/500-image real subset
