@@ -17,10 +17,10 @@ const { values: opts } = parseArgs({
 });
 const script = fileURLToPath(new URL("./train-bench.ts", import.meta.url));
 
-const candidates = ["tensorflow-gpu", "tensorflow", "wasm", ...(opts["with-cpu"] ? ["cpu"] : [])] as const;
+const candidates = ["tensorflow-gpu", "tensorflow", "native", "wasm", ...(opts["with-cpu"] ? ["cpu"] : [])] as const;
 const rows: Record<string, unknown>[] = [];
 for (const backend of candidates) {
-  if (backend === "tensorflow-gpu" || backend === "tensorflow") {
+  if (backend === "tensorflow-gpu" || backend === "tensorflow" || backend === "native") {
     // Only measure what loads here; the reason is printed otherwise.
     const available = await selectBackend(backend).then(
       () => true,

@@ -3,7 +3,7 @@ import { ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE } from "./architecture-names";
 
 export const CHECKPOINT_METRICS = ["val_accuracy", "val_loss"] as const;
 export const DATASETS = ["fashion-mnist", "fixture-subset"] as const;
-export const BACKEND_PREFERENCES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+export const BACKEND_PREFERENCES = ["auto", "tensorflow-gpu", "tensorflow", "native", "wasm", "cpu"] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
 
 /** One training job's settings. The same schema validates the dashboard form, the API and the CLI;

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmGradientKernels } from "./wasm-gradients";
 
-export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "native" | "wasm" | "cpu";
 
 export interface SelectedBackend {
   /** The tfjs backend now active: 'tensorflow', 'wasm' or 'cpu'. */
@@ -134,6 +134,22 @@ async function tryWasm(): Promise<Attempt> {
   };
 }
 
+/** The optional oneDNN addon of @fmnist/native-cpu (issue 7). Opt-in for now: not yet in the auto
+ * order, until a full reference run and the browser-equality checks have been proven on it. */
+async function tryNative(): Promise<Attempt> {
+  let mod: { registerNativeBackend(): Promise<{ ok: true; info: string } | { ok: false; reason: string }> };
+  try {
+    mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ ["@fmnist", "native-cpu"].join("/"))) as typeof mod;
+  } catch (e) {
+    return { ok: false, reason: `@fmnist/native-cpu failed to load (${firstLine(e)})` };
+  }
+  const r = await mod.registerNativeBackend();
+  if (!r.ok) return { ok: false, reason: r.reason };
+  if (!(await tf.setBackend("native"))) return { ok: false, reason: "native backend failed to start" };
+  await tf.ready();
+  return { ok: true, result: { backend: "native", note: `native (oneDNN addon): ${r.info}`, device: "cpu" } };
+}
+
 async function tryCpu(): Promise<Attempt> {
   const ok = await tf.setBackend("cpu");
   if (!ok) return { ok: false, reason: "cpu backend failed to start" };
@@ -160,6 +176,8 @@ export async function selectBackend(pref: BackendPreference, options: SelectBack
       return explicit(tryTensorflow(NODE_GPU, importModule, INSTALL.gpu), NODE_GPU);
     case "tensorflow":
       return explicit(tryTensorflow(NODE_CPU, importModule, INSTALL.cpu), NODE_CPU);
+    case "native":
+      return explicit(tryNative(), "@fmnist/native-cpu");
     case "wasm":
       return explicit(tryWasm(), "@tensorflow/tfjs-backend-wasm");
     case "cpu":
@@ -183,6 +201,6 @@ export async function selectBackend(pref: BackendPreference, options: SelectBack
       throw new Error(`no tfjs backend could be started: ${skipped.join("; ")}`);
     }
     default:
-      throw new Error(`unknown backend preference "${String(pref)}"; expected auto, tensorflow-gpu, tensorflow, wasm or cpu`);
+      throw new Error(`unknown backend preference "${String(pref)}"; expected auto, tensorflow-gpu, tensorflow, native, wasm or cpu`);
   }
 }
