@@ -6,13 +6,13 @@
 // is copied across the N-API boundary. Errors are thrown as JS exceptions; the JS side then falls
 // back to the cpu backend's kernel.
 #include <node_api.h>
+#include <chrono>
 #include <omp.h>
 
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cmath>
 #include <cstdint>
@@ -106,8 +106,22 @@ struct Args {
   }
 };
 
+// Time spent inside the addon's kernels (seconds), for profiling: step time minus this is the
+// JavaScript side (tfjs engine, cpu-backend JS kernels, GC).
+double g_native_seconds = 0;
+long long g_native_calls = 0;
+
+struct NativeTimer {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  ~NativeTimer() {
+    g_native_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    g_native_calls++;
+  }
+};
+
 template <typename F>
 napi_value guarded(napi_env env, F&& f) {
+  NativeTimer timer;
   try {
     return f();
   } catch (const dnnl::error& e) {
@@ -1147,6 +1161,17 @@ napi_value GetThreads(napi_env env, napi_callback_info) {
   return v;
 }
 
+// nativeTime(): [seconds inside kernels, calls] since load.
+napi_value NativeTime(napi_env env, napi_callback_info) {
+  napi_value arr, v;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_create_double(env, g_native_seconds, &v);
+  napi_set_element(env, arr, 0, v);
+  napi_create_double(env, (double)g_native_calls, &v);
+  napi_set_element(env, arr, 1, v);
+  return arr;
+}
+
 // threadInfo(): { max, current, adaptive, switches, otherLoad }
 napi_value ThreadInfo(napi_env env, napi_callback_info) {
   Threads& t = threads();
@@ -1205,6 +1230,7 @@ NAPI_MODULE_INIT() {
   EXPORT("setThreads", SetThreads);
   EXPORT("getThreads", GetThreads);
   EXPORT("threadInfo", ThreadInfo);
+  EXPORT("nativeTime", NativeTime);
   EXPORT("version", Version);
   return exports;
 }

@@ -76,6 +76,8 @@ for (let s = 0; s < steps; s++) {
   tf.dispose([xs, ys]);
 }
 // Also plain timing without the profiler
+const nt = backend === "native" ? (await import("../src/index")).nativeTime : undefined;
+const n1 = nt?.();
 const t1 = performance.now();
 const c1 = process.cpuUsage();
 for (let s = 0; s < steps; s++) {
@@ -85,6 +87,11 @@ for (let s = 0; s < steps; s++) {
 }
 const plain = (performance.now() - t1) / steps;
 const cpuPlain = ((c => (c.user + c.system) / 1000)(process.cpuUsage(c1))) / steps;
+const n2 = nt?.();
+if (n1 && n2) {
+  const inNative = ((n2[0] - n1[0]) * 1000) / steps;
+  console.log(`unprofiled: ${inNative.toFixed(1)} ms/step inside native kernels (${((n2[1] - n1[1]) / steps).toFixed(0)} calls), ${(plain - inNative).toFixed(1)} ms/step in JS (tfjs engine, JS kernels, GC, batch making)`);
+}
 const rows = [...agg.entries()].map(([k, v]) => ({ k, ms: v.ms / steps, n: v.n / steps })).sort((a, b) => b.ms - a.ms);
 const total = rows.reduce((s, r) => s + r.ms, 0);
 console.log(`backend ${tf.getBackend()}: ${kernelsPerStep} kernels/step, kernel time ${total.toFixed(1)} ms/step, profiled wall ${(wall / steps).toFixed(1)} ms/step, unprofiled ${plain.toFixed(1)} ms/step = ${((B * 1000) / plain).toFixed(0)} img/s, CPU ${cpuPlain.toFixed(1)} ms/step`);

@@ -62,6 +62,8 @@ export interface NativeAddon {
   setThreads(n: number, adaptive?: boolean): void;
   getThreads(): number;
   threadInfo(): ThreadInfo;
+  /** [seconds spent inside the addon's functions, number of calls] since it was loaded. */
+  nativeTime(): [number, number];
   version(): string;
 }
 

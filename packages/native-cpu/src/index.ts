@@ -105,6 +105,11 @@ export function nativeConvImplementation(params: Int32Array): string | undefined
   return g[STATE]?.addon.convImpl(params);
 }
 
+/** [seconds spent inside native kernels, calls] since load (profiling: the rest of a step is JS). */
+export function nativeTime(): [number, number] | undefined {
+  return g[STATE]?.addon.nativeTime();
+}
+
 export function resetKernelStats(): void {
   kernelStats.native.clear();
   kernelStats.fallback.clear();
