@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ModuleImporter, selectBackend } from "./select-backend";
@@ -32,10 +34,11 @@ describe("selectBackend", () => {
     expect(Array.from(await g.data())).toEqual(new Array(9).fill(9));
   });
 
-  it("auto with the real importer on this machine (no tfjs-node installed) also picks wasm", async () => {
+  it("auto with the real importer on this machine (no tfjs-node installed) picks native where its addon built, else wasm", async () => {
     const r = await selectBackend("auto");
     if (r.backend === "tensorflow") return; // someone installed tfjs-node: nothing to check here
-    expect(r.backend).toBe("wasm");
+    const addonBuilt = existsSync(fileURLToPath(new URL("../../../../packages/native-cpu/build/Release/native_cpu.node", import.meta.url)));
+    expect(r.backend).toBe(addonBuilt ? "native" : "wasm");
     expect(r.note).toMatch(/tfjs-node-gpu not installed/);
   });
 
