@@ -148,7 +148,8 @@ test("new run form -> QUEUED -> a worker takes it -> RUNNING with progress -> SU
   await fillForm(page, { architecture: "tiny-cnn", epochs: "2", dataset: "fixture-subset", maxTrainImages: "400" });
   // The name follows the settings until one is typed.
   await expect(page.locator("#run-name")).toHaveValue("tiny-cnn · 2 epochs · lr 0.001 · subset");
-  await fillForm(page, { name: "e2e job tiny-cnn" });
+  // wasm, not the faster native backend: the test must see the RUNNING state between 1 s polls.
+  await fillForm(page, { name: "e2e job tiny-cnn", backend: "wasm" });
   await page.screenshot({ path: join(SCREENSHOTS_DIR, "new-run.png"), fullPage: true });
 
   const submitted = Date.now();
@@ -214,7 +215,7 @@ test("Cancel a RUNNING run (run page) -> cancelling… -> CANCELLED; Retry; Canc
   await authorize(page);
   await page.goto("/runs/new");
   // Long enough to watch: 50 epochs, no early stopping, all 2,000 subset images.
-  await fillForm(page, { name: "e2e job to cancel", architecture: "mlp", epochs: "50", patience: "0", dataset: "fixture-subset", maxTrainImages: "0" });
+  await fillForm(page, { name: "e2e job to cancel", architecture: "mlp", epochs: "50", patience: "0", dataset: "fixture-subset", maxTrainImages: "0", backend: "wasm" });
   const submitted = Date.now();
   await page.getByTestId("submit-run").click();
   await expect(page).toHaveURL(/\/runs\/(?!new)[^/]+$/);

@@ -17,7 +17,7 @@ test("a run that is training shows up and updates without a reload", async ({ pa
 
   trainer = spawn(
     "pnpm",
-    ["--silent", "--filter", "@fmnist/trainer", "train", "--data-dir", FIXTURE_DIR, "--name", "e2e live", "--architecture", "tiny-cnn", "--epochs", "8", "--patience", "0", "--seed", "3"],
+    ["--silent", "--filter", "@fmnist/trainer", "train", "--data-dir", FIXTURE_DIR, "--name", "e2e live", "--architecture", "tiny-cnn", "--epochs", "8", "--patience", "0", "--seed", "3", "--backend", "wasm"],
     { cwd: resolve(import.meta.dirname, "../../.."), env: { ...process.env, DATABASE_URL: E2E_DATABASE_URL, ARTIFACTS_DIR: E2E_ARTIFACTS_DIR }, stdio: "ignore" },
   );
 

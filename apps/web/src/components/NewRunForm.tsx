@@ -184,7 +184,7 @@ function RunForm({ initial, parent }: { initial: FormValues; parent: { id: strin
           {select("checkpointMetric", "Kept checkpoint", CHECKPOINT_METRICS, CHECKPOINT_LABELS, "the epoch whose weights are evaluated and exported")}
           {text("dropout", "0–0.9", "Dropout")}
           {text("seed", "same seed, same run", "Seed")}
-          {select("backend", "Backend preference", BACKEND_PREFERENCES, undefined, "auto: CUDA, then native TensorFlow, then wasm")}
+          {select("backend", "Backend preference", BACKEND_PREFERENCES, undefined, "auto: CUDA, then TensorFlow, then our native oneDNN addon, then wasm")}
         </div>
         {formErrors.length > 0 && (
           <div className="error-box" role="alert" data-testid="form-error">
