@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -119,8 +120,13 @@ struct NativeTimer {
   }
 };
 
+// The caches and scratch buffers are process-wide: calls from several JS threads (worker_threads)
+// take turns.
+std::mutex g_lock;
+
 template <typename F>
 napi_value guarded(napi_env env, F&& f) {
+  std::lock_guard<std::mutex> hold(g_lock);
   NativeTimer timer;
   try {
     return f();
