@@ -169,7 +169,11 @@ struct Threads {
 };
 
 Threads& threads() {
-  static Threads t;
+  static Threads t = [] {
+    Threads x;
+    x.max = x.cur = omp_get_max_threads();  // until setThreads: OpenMP's default (all cores)
+    return x;
+  }();
   return t;
 }
 

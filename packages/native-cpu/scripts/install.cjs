@@ -3,7 +3,8 @@
 //
 // It never fails the install: when oneDNN (libdnnl-dev) or a C++ toolchain is missing, or the
 // compile fails, it prints a note and exits 0; the trainer then uses the wasm backend.
-// Set FMNIST_NATIVE_CPU_SKIP=1 to skip the build. `pnpm --filter @fmnist/native-cpu build:native`
+// Set FMNIST_NATIVE_CPU_SKIP=1 to skip the build. An up-to-date build (same sources, Node ABI and
+// oneDNN headers; see build/stamp.json) is kept. `pnpm --filter @fmnist/native-cpu build:native`
 // rebuilds it (with the compiler output shown).
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -69,12 +70,46 @@ function findNodeGyp() {
   return candidates.find((c) => c && fs.existsSync(c) && c.endsWith(".js"));
 }
 
+// Every `pnpm install` runs this script: skip the compile when the addon was built from the same
+// sources, for the same Node ABI and oneDNN headers, and still loads.
+const crypto = require("node:crypto");
+const stampPath = path.join(root, "build", "stamp.json");
+function stamp() {
+  const h = crypto.createHash("sha256");
+  for (const f of ["addon/native_cpu.cc", "binding.gyp", "scripts/install.cjs"]) h.update(fs.readFileSync(path.join(root, f)));
+  for (const d of includeDirs) {
+    const v = path.join(d, "oneapi", "dnnl", "dnnl_version.h");
+    if (fs.existsSync(v)) {
+      h.update(fs.readFileSync(v));
+      break;
+    }
+  }
+  return { sources: h.digest("hex"), abi: process.versions.modules, node: process.version };
+}
+
 /** Loads the built addon in a child process: catches a missing libdnnl.so at run time. */
 function loads() {
   const r = run(process.execPath, ["-e", `const a=require(${JSON.stringify(out)});console.log(a.version())`], 30000);
   if (r.ok) note(`built ${path.relative(root, out)}: ${r.text.trim()}`);
   return r;
 }
+
+const wanted = stamp();
+if (!process.argv.includes("--force") && !process.argv.includes("--verbose") && fs.existsSync(out)) {
+  try {
+    const have = JSON.parse(fs.readFileSync(stampPath, "utf8"));
+    if (have.sources === wanted.sources && have.abi === wanted.abi) {
+      const r = run(process.execPath, ["-e", `const a=require(${JSON.stringify(out)});console.log(a.version())`], 30000);
+      if (r.ok) {
+        note(`up to date (${path.relative(root, out)}: ${r.text.trim()}); \`pnpm --filter @fmnist/native-cpu build:native\` rebuilds`);
+        process.exit(0);
+      }
+    }
+  } catch {
+    // no or unreadable stamp: build
+  }
+}
+const built = () => fs.writeFileSync(stampPath, `${JSON.stringify(wanted)}\n`);
 
 const started = Date.now();
 let failure = "";
@@ -85,7 +120,10 @@ if (gyp) {
   const r = run(process.execPath, args, 240000);
   if (r.ok && fs.existsSync(out)) {
     const l = loads();
-    if (l.ok) process.exit(0);
+    if (l.ok) {
+      built();
+      process.exit(0);
+    }
     failure = `built but does not load: ${l.text.trim().split("\n").slice(-3).join(" | ")}`;
   } else {
     failure = `node-gyp failed: ${r.text.trim().split("\n").slice(-6).join(" | ")}`;
@@ -104,7 +142,10 @@ if (localHeaders || nodedir) {
   );
   if (r.ok) {
     const l = loads();
-    if (l.ok) process.exit(0);
+    if (l.ok) {
+      built();
+      process.exit(0);
+    }
     failure += ` ; direct compile built but does not load: ${l.text.trim().split("\n").slice(-3).join(" | ")}`;
   } else {
     failure += ` ; direct ${cxx} compile failed: ${r.text.trim().split("\n").slice(-6).join(" | ")}`;
@@ -113,4 +154,5 @@ if (localHeaders || nodedir) {
   failure = "neither node-gyp nor Node's headers found";
 }
 fs.rmSync(out, { force: true });
+fs.rmSync(stampPath, { force: true });
 skip(`${failure.trim()} (after ${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -77,7 +77,10 @@ export function makeNativeBackendClass(Base: CpuClass) {
         this.poolStats.pooledBytes + values.byteLength <= POOL_MAX_BYTES
       ) {
         let list = this.pool.get(values.length);
-        if (!list) this.pool.set(values.length, (list = []));
+        if (!list) {
+          list = [];
+          this.pool.set(values.length, list);
+        }
         if (list.length < POOL_MAX_PER_LENGTH) {
           list.push(values);
           this.poolStats.pooledBytes += values.byteLength;
