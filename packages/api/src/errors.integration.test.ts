@@ -1,7 +1,6 @@
-import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, insertRun, type TestDb } from "../test/db";
+import { createTestDb, failure, insertRun, type TestDb } from "../test/db";
 
 let t: TestDb;
 let id: string;
@@ -11,17 +10,6 @@ beforeAll(async () => {
   id = await insertRun(t.db, { name: "only" });
 });
 afterAll(() => t.close());
-
-/** Runs a call that must fail and returns its tRPC error. */
-async function failure(call: () => Promise<unknown>): Promise<TRPCError> {
-  try {
-    await call();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TRPCError);
-    return e as TRPCError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 // Inputs a client could send: each must be refused with a 4xx and a message, never a 500.
 const badInputs: [string, (api: TestDb["api"]) => Promise<unknown>, string, RegExp][] = [

@@ -6,6 +6,8 @@ import { createDb, type Db } from "@fmnist/db/client";
 import { migrate } from "@fmnist/db/migrate";
 import { findPostgresBin, startPostgres } from "@fmnist/db/test-postgres";
 import { classificationReport, type ConfusionMatrix } from "@fmnist/model";
+import { TRPCError } from "@trpc/server";
+import { expect } from "vitest";
 import { createCaller, createTRPCContext } from "../src/index";
 
 export interface TestDb {
@@ -144,4 +146,15 @@ export function matrix(hit: number, cells: [number, number, number][] = []): Con
   const m = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? hit : 0)));
   for (const [t, p, v] of cells) m[t][p] = v;
   return m;
+}
+
+/** Runs a call that must fail and returns its tRPC error. */
+export async function failure(call: () => Promise<unknown>): Promise<TRPCError> {
+  try {
+    await call();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TRPCError);
+    return e as TRPCError;
+  }
+  throw new Error("expected the call to fail");
 }

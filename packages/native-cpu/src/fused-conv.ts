@@ -15,7 +15,7 @@
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs";
 import type { NativeAddon } from "./addon";
-import { BACKEND_NAME, alloc, kernelStats } from "./kernels";
+import { BACKEND_NAME, alloc, convParams, kernelStats } from "./kernels";
 
 export const CONV_FUSED = "FmnistConvBiasAct";
 export const CONV_FUSED_GRAD_FILTER = "FmnistConvBiasActBackpropFilter";
@@ -44,28 +44,8 @@ function convInfo(xShape: number[], filterShape: number[], a: FusedAttrs) {
   );
 }
 
-export function convParams(c: ReturnType<typeof convInfo>): Int32Array {
-  const p = c.padInfo;
-  return Int32Array.from([
-    c.batchSize,
-    c.inHeight,
-    c.inWidth,
-    c.inChannels,
-    c.filterHeight,
-    c.filterWidth,
-    c.outChannels,
-    c.outHeight,
-    c.outWidth,
-    c.strideHeight,
-    c.strideWidth,
-    c.dilationHeight,
-    c.dilationWidth,
-    p.top,
-    p.left,
-    p.bottom,
-    p.right,
-  ]);
-}
+/** The addon's conv parameters; convInfo always asks for channelsLast, so they always exist. */
+const fusedConvParams = (c: ReturnType<typeof convInfo>): Int32Array => convParams(c)!;
 
 const vals = (b: MathBackendCPU, t: TensorInfo) => b.data.get(t.dataId).values as Float32Array;
 const counted = (name: string) => kernelStats.native.set(name, (kernelStats.native.get(name) ?? 0) + 1);
@@ -81,7 +61,7 @@ export function fusedConvKernels(addon: NativeAddon): tf.KernelConfig[] {
         const a = attrs as unknown as FusedAttrs;
         const info = convInfo(x!.shape, filter!.shape, a);
         const y = alloc(b, info.outShape.reduce((p, q) => p * q, 1));
-        if (y.length > 0) addon.convFused(0, vals(b, x!), vals(b, filter!), bias ? vals(b, bias) : null, y, convParams(info), a.act);
+        if (y.length > 0) addon.convFused(0, vals(b, x!), vals(b, filter!), bias ? vals(b, bias) : null, y, fusedConvParams(info), a.act);
         counted(CONV_FUSED);
         return b.makeTensorInfo(info.outShape, "float32", y);
       },
@@ -97,7 +77,7 @@ export function fusedConvKernels(addon: NativeAddon): tf.KernelConfig[] {
         const dw = alloc(b, a.filterShape.reduce((p, q) => p * q, 1));
         const db = a.hasBias ? alloc(b, info.outChannels) : null;
         if (dy.shape.reduce((p, q) => p * q, 1) > 0 && x.shape.reduce((p, q) => p * q, 1) > 0) {
-          addon.convFused(2, vals(b, x), vals(b, dy), vals(b, y), dw, convParams(info), a.act, db);
+          addon.convFused(2, vals(b, x), vals(b, dy), vals(b, y), dw, fusedConvParams(info), a.act, db);
         } else {
           dw.fill(0);
           db?.fill(0);
@@ -117,7 +97,7 @@ export function fusedConvKernels(addon: NativeAddon): tf.KernelConfig[] {
         const a = attrs as unknown as FusedAttrs & { inputShape: number[] };
         const info = convInfo(a.inputShape, filter.shape, a);
         const dx = alloc(b, a.inputShape.reduce((p, q) => p * q, 1));
-        if (dy.shape.reduce((p, q) => p * q, 1) > 0) addon.convFused(1, vals(b, dy), vals(b, filter), vals(b, y), dx, convParams(info), a.act);
+        if (dy.shape.reduce((p, q) => p * q, 1) > 0) addon.convFused(1, vals(b, dy), vals(b, filter), vals(b, y), dx, fusedConvParams(info), a.act);
         else dx.fill(0);
         counted(CONV_FUSED_GRAD_INPUT);
         return b.makeTensorInfo([...a.inputShape], "float32", dx);

@@ -96,7 +96,7 @@ function withFallback(name: string, impl: (args: KernelArgs, backend: MathBacken
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
-function convParams(c: Conv2DInfo): Int32Array | undefined {
+export function convParams(c: Conv2DInfo): Int32Array | undefined {
   if (c.dataFormat !== "channelsLast") return undefined;
   const p = c.padInfo;
   return Int32Array.from([

@@ -7,10 +7,11 @@
  * be loaded throws an error that says how to install it. The returned note says why the backend was
  * chosen and why the ones before it were not.
  */
+import type { BackendPreference } from "@fmnist/model/train-config";
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmGradientKernels } from "./wasm-gradients";
 
-export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "native" | "wasm" | "cpu";
+export type { BackendPreference };
 
 export interface SelectedBackend {
   /** The tfjs backend now active: 'tensorflow', 'wasm' or 'cpu'. */

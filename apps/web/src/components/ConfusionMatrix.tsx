@@ -1,6 +1,7 @@
 "use client";
 
 import { hitColour, missColour, textOn } from "./heat";
+import { MatrixTable } from "./MatrixTable";
 
 export type MatrixMode = "counts" | "normalized";
 
@@ -25,54 +26,39 @@ export function ConfusionMatrix({ matrix, names, mode, testId = "cm", compact, a
 
   return (
     <div className="table-wrap">
-      <table className={`cm${compact ? " compact" : ""}`} data-testid={`${testId}-matrix`}>
-        <thead>
-          <tr>
-            <th className="axis">true ↓ / predicted →</th>
-            {names.map((n) => (
-              <th key={n} className="col-label" scope="col">
-                <div>{n}</div>
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {matrix.map((row, i) => (
-            <tr key={names[i] ?? i}>
-              <th scope="row" className="row-label">
-                {names[i]}
-              </th>
-              {row.map((count, j) => {
-                const f = frac(i, j);
-                const t = i === j ? f : maxMiss === 0 ? 0 : f / maxMiss;
-                const bg = i === j ? hitColour(t) : missColour(t);
-                const alpha = i === j ? 0.08 + 0.85 * t : t === 0 ? 0 : 0.1 + 0.8 * t;
-                const text = mode === "counts" ? String(count) : f === 0 ? "0" : (f * 100).toFixed(f < 0.1 ? 1 : 0);
-                const isActive = active?.trueLabel === i && active?.predLabel === j;
-                const clickable = onCellClick && i !== j && count > 0;
-                return (
-                  <td
-                    key={names[j] ?? j}
-                    data-testid={`${testId}-cell-${i}-${j}`}
-                    className={`${clickable ? "clickable" : ""}${isActive ? " active" : ""}`}
-                    style={{ background: bg, color: textOn(alpha) }}
-                    title={
-                      i === j
-                        ? `${names[i]} predicted correctly: ${count} of ${rowTotals[i]} (${(f * 100).toFixed(1)}%)`
-                        : `${names[i]} predicted as ${names[j]}: ${count} of ${rowTotals[i]} (${(f * 100).toFixed(1)}%)`
-                    }
-                    onClick={clickable ? () => onCellClick(i, j) : undefined}
-                    onKeyDown={clickable ? (e) => (e.key === "Enter" || e.key === " ") && onCellClick(i, j) : undefined}
-                    tabIndex={clickable ? 0 : undefined}
-                  >
-                    {text}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <MatrixTable
+        names={names}
+        className={`cm${compact ? " compact" : ""}`}
+        testId={`${testId}-matrix`}
+        cell={(i, j) => {
+          const count = matrix[i][j];
+          const f = frac(i, j);
+          const t = i === j ? f : maxMiss === 0 ? 0 : f / maxMiss;
+          const bg = i === j ? hitColour(t) : missColour(t);
+          const alpha = i === j ? 0.08 + 0.85 * t : t === 0 ? 0 : 0.1 + 0.8 * t;
+          const text = mode === "counts" ? String(count) : f === 0 ? "0" : (f * 100).toFixed(f < 0.1 ? 1 : 0);
+          const isActive = active?.trueLabel === i && active?.predLabel === j;
+          const clickable = onCellClick && i !== j && count > 0;
+          return (
+            <td
+              key={names[j] ?? j}
+              data-testid={`${testId}-cell-${i}-${j}`}
+              className={`${clickable ? "clickable" : ""}${isActive ? " active" : ""}`}
+              style={{ background: bg, color: textOn(alpha) }}
+              title={
+                i === j
+                  ? `${names[i]} predicted correctly: ${count} of ${rowTotals[i]} (${(f * 100).toFixed(1)}%)`
+                  : `${names[i]} predicted as ${names[j]}: ${count} of ${rowTotals[i]} (${(f * 100).toFixed(1)}%)`
+              }
+              onClick={clickable ? () => onCellClick(i, j) : undefined}
+              onKeyDown={clickable ? (e) => (e.key === "Enter" || e.key === " ") && onCellClick(i, j) : undefined}
+              tabIndex={clickable ? 0 : undefined}
+            >
+              {text}
+            </td>
+          );
+        }}
+      />
       {!compact && (
         <div className="legend">
           <span className="swatch" style={{ background: hitColour(0.9) }} /> correct (share of the true class)

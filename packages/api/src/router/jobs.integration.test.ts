@@ -4,12 +4,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { trainConfigSchema } from "@fmnist/model/train-config";
-import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import type { Db } from "@fmnist/db/client";
-import { createTestDb, insertRun, matrix, postgresAvailable, type TestDb, type TestDialect } from "../../test/db";
+import { createTestDb, failure, insertRun, matrix, postgresAvailable, type TestDb, type TestDialect } from "../../test/db";
 import { appRouter, createCaller, createTRPCContext } from "../index";
 import { retryName } from "./run/retry.handler";
 
@@ -19,17 +18,6 @@ afterAll(() => rmSync(artifacts, { recursive: true, force: true }));
 
 const TEN_MB_NAME = "x".repeat(10 * 1024 * 1024);
 const tiny = { name: "job tiny", architecture: "tiny-cnn", epochs: 2, dataset: "fixture-subset", maxTrainImages: 400 } as const;
-
-/** Runs a call that must fail and returns its tRPC error. */
-async function failure(call: () => Promise<unknown>): Promise<TRPCError> {
-  try {
-    await call();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TRPCError);
-    return e as TRPCError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe.each<TestDialect>(["sqlite", "postgres"])("%s", (dialect) => {
   describe.skipIf(dialect === "postgres" && !postgresAvailable)("training jobs", () => {
