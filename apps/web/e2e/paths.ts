@@ -3,7 +3,8 @@ import { join } from "node:path";
 // One place for the e2e environment, shared by playwright.config.ts (server env), the global setup
 // (which creates it) and the specs. Inside the checkout (git-ignored) so that parallel checkouts
 // on one machine do not collide.
-export const E2E_PORT = 3210;
+/** E2E_PORT lets several checkouts on one machine run their e2e suites at once. */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3210);
 export const E2E_DIR = join(import.meta.dirname, ".tmp");
 export const E2E_DB_FILE = join(E2E_DIR, "e2e.db");
 export const E2E_DATABASE_URL = `file:${E2E_DB_FILE}`;

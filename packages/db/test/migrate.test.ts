@@ -12,7 +12,7 @@ import { tempSqlite, withDatabase } from "./helpers";
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 const sqliteMigrations = readMigrations(migrationsDir("sqlite"), "sqlite");
 const pgMigrations = readMigrations(migrationsDir("postgres"), "postgres");
-const APP_TABLES = ["Artifact", "EpochMetric", "Evaluation", "Misclassified", "Run"];
+const APP_TABLES = ["AliasEvent", "Artifact", "EpochMetric", "Evaluation", "Misclassified", "ModelAlias", "ModelVersion", "RegisteredModel", "Run"];
 
 describe("migrations folders", () => {
   it("have the same migrations for both providers, with lock files", () => {
