@@ -1,12 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
-import { ARCHITECTURE_NAMES, type ArchitectureName } from "./architecture-names";
+import { ARCHITECTURE_INFO, ARCHITECTURE_NAMES, type ArchitectureName } from "./architecture-names";
 import { IMAGE_SIZE, NUM_CLASSES } from "./classes";
 
-export { ARCHITECTURE_NAMES, type ArchitectureName, DEFAULT_ARCHITECTURE } from "./architecture-names";
+export { ARCHITECTURE_INFO, ARCHITECTURE_NAMES, type ArchitectureName, DEFAULT_ARCHITECTURE } from "./architecture-names";
 
 export interface ArchitectureOptions {
   // Dropout takes no seed on purpose: a seeded tfjs dropout layer draws the same mask every step.
-  /** Dropout rate before the dense head (reference-cnn, mlp). */
+  /** Dropout rate before the dense head (reference-cnn, reference-cnn-bn, mlp, resnet-small). The
+   * seed notebook's network keeps its own three rates (0.25, 0.25, 0.5) as it was trained. */
   dropout?: number;
   /** Seed for the initial weights, so the same seed gives the same starting model. */
   seed?: number;
@@ -15,7 +16,7 @@ export interface ArchitectureOptions {
 export interface Architecture {
   name: string;
   description: string;
-  build(options?: ArchitectureOptions): tf.Sequential;
+  build(options?: ArchitectureOptions): tf.LayersModel;
 }
 
 const inputShape = [IMAGE_SIZE, IMAGE_SIZE, 1];
@@ -30,7 +31,7 @@ function initializers(seed: number | undefined) {
 const referenceCnn: Architecture = {
   name: "reference-cnn",
   description:
-    "Conv2D(32) > MaxPool > Conv2D(64) > MaxPool > Conv2D(128) > Flatten > Dropout > Dense(128) > Dense(10); 241,546 parameters",
+ARCHITECTURE_INFO["reference-cnn"].description,
   build({ dropout = 0.4, seed } = {}) {
     const init = initializers(seed);
     return tf.sequential({
@@ -53,7 +54,7 @@ const referenceCnn: Architecture = {
 /** A dense baseline: trains fast anywhere, about 88% test accuracy. */
 const mlp: Architecture = {
   name: "mlp",
-  description: "Flatten > Dense(256) > Dropout > Dense(10); 203,530 parameters",
+  description: ARCHITECTURE_INFO.mlp.description,
   build({ dropout = 0.2, seed } = {}) {
     const init = initializers(seed);
     return tf.sequential({
@@ -71,7 +72,7 @@ const mlp: Architecture = {
 /** A very small CNN for smoke tests and demos on fixture data. */
 const tinyCnn: Architecture = {
   name: "tiny-cnn",
-  description: "Conv2D(8) > MaxPool > Flatten > Dense(10); 13,610 parameters",
+  description: ARCHITECTURE_INFO["tiny-cnn"].description,
   build({ seed } = {}) {
     const init = initializers(seed);
     return tf.sequential({
@@ -86,14 +87,128 @@ const tinyCnn: Architecture = {
   },
 };
 
+/** The network the seed notebook really trained (SEED-NOTEBOOK-RESULTS.md): four 'same' 3x3 convs
+ * in two blocks, dropout 0.25 / 0.25 / 0.5, Dense(512); 1,676,266 parameters. */
+const seedNotebookCnn: Architecture = {
+  name: "seed-notebook-cnn",
+  description: ARCHITECTURE_INFO["seed-notebook-cnn"].description,
+  build({ seed } = {}) {
+    const init = initializers(seed);
+    const conv = (filters: number, first = false) =>
+      tf.layers.conv2d({ ...(first ? { inputShape } : {}), filters, kernelSize: 3, padding: "same", activation: "relu", ...init() });
+    return tf.sequential({
+      name: "seed_notebook_cnn",
+      layers: [
+        conv(32, true),
+        conv(32),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.dropout({ rate: 0.25 }),
+        conv(64),
+        conv(64),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.dropout({ rate: 0.25 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 512, activation: "relu", ...init() }),
+        tf.layers.dropout({ rate: 0.5 }),
+        tf.layers.dense({ units: NUM_CLASSES, activation: "softmax", ...init() }),
+      ],
+    });
+  },
+};
+
+/** reference-cnn with batch normalisation after each convolution (conv without bias > BN > ReLU). */
+const referenceCnnBn: Architecture = {
+  name: "reference-cnn-bn",
+  description: ARCHITECTURE_INFO["reference-cnn-bn"].description,
+  build({ dropout = 0.4, seed } = {}) {
+    const init = initializers(seed);
+    const convBnRelu = (filters: number, first = false) => [
+      tf.layers.conv2d({ ...(first ? { inputShape } : {}), filters, kernelSize: 3, useBias: false, ...init() }),
+      tf.layers.batchNormalization({}),
+      tf.layers.activation({ activation: "relu" }),
+    ];
+    return tf.sequential({
+      name: "reference_cnn_bn",
+      layers: [
+        ...convBnRelu(32, true),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        ...convBnRelu(64),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        ...convBnRelu(128),
+        tf.layers.flatten(),
+        tf.layers.dropout({ rate: dropout }),
+        tf.layers.dense({ units: 128, activation: "relu", ...init() }),
+        tf.layers.dense({ units: NUM_CLASSES, activation: "softmax", ...init() }),
+      ],
+    });
+  },
+};
+
+/** A small pre-activation-free ResNet (He et al. 2016, basic blocks): a 3x3 stem, three stages of two
+ * residual blocks at 28x28 / 14x14 / 7x7 with 16 / 32 / 64 channels (stride-2 conv + 1x1 projection
+ * where the shape changes), global average pooling, dropout, Dense(10). */
+const resnetSmall: Architecture = {
+  name: "resnet-small",
+  description: ARCHITECTURE_INFO["resnet-small"].description,
+  build({ dropout = 0.2, seed } = {}) {
+    const init = initializers(seed);
+    const convBn = (x: tf.SymbolicTensor, filters: number, strides: number, kernelSize = 3) =>
+      tf.layers
+        .batchNormalization({})
+        .apply(tf.layers.conv2d({ filters, kernelSize, strides, padding: "same", useBias: false, ...init() }).apply(x)) as tf.SymbolicTensor;
+    const relu = (x: tf.SymbolicTensor) => tf.layers.activation({ activation: "relu" }).apply(x) as tf.SymbolicTensor;
+    const block = (x: tf.SymbolicTensor, filters: number, strides: number) => {
+      const inChannels = x.shape[3];
+      const y = convBn(relu(convBn(x, filters, strides)), filters, 1);
+      const shortcut = strides !== 1 || inChannels !== filters ? convBn(x, filters, strides, 1) : x;
+      return relu(tf.layers.add().apply([y, shortcut]) as tf.SymbolicTensor);
+    };
+    const input = tf.input({ shape: inputShape });
+    let x = relu(convBn(input, 16, 1));
+    for (const [filters, strides] of [[16, 1], [16, 1], [32, 2], [32, 1], [64, 2], [64, 1]] as const) x = block(x, filters, strides);
+    x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dropout({ rate: dropout }).apply(x) as tf.SymbolicTensor;
+    const output = tf.layers.dense({ units: NUM_CLASSES, activation: "softmax", ...init() }).apply(x) as tf.SymbolicTensor;
+    return tf.model({ name: "resnet_small", inputs: input, outputs: output });
+  },
+};
+
 // Keyed by the tfjs-free name list: a name without a builder (or the reverse) fails to compile.
-const registry = { "reference-cnn": referenceCnn, mlp, "tiny-cnn": tinyCnn } satisfies Record<ArchitectureName, Architecture>;
+const registry = {
+  "reference-cnn": referenceCnn,
+  "seed-notebook-cnn": seedNotebookCnn,
+  "reference-cnn-bn": referenceCnnBn,
+  "resnet-small": resnetSmall,
+  mlp,
+  "tiny-cnn": tinyCnn,
+} satisfies Record<ArchitectureName, Architecture>;
 export const ARCHITECTURES: Record<string, Architecture> = registry;
 
-export function buildModel(name: string, options?: ArchitectureOptions): tf.Sequential {
+export function buildModel(name: string, options?: ArchitectureOptions): tf.LayersModel {
   const arch = ARCHITECTURES[name];
   if (!arch) {
     throw new Error(`unknown architecture "${name}"; known: ${ARCHITECTURE_NAMES.join(", ")}`);
   }
   return arch.build(options);
+}
+
+/** Floating-point operations of one forward pass of one image (a multiply-add counts as two),
+ * from the layers' shapes: convolutions and dense layers, plus one operation per element for batch
+ * normalisation, activations, pooling and additions. A training step costs about three times this. */
+export function forwardFlops(model: tf.LayersModel): number {
+  let flops = 0;
+  const size = (shape: (number | null)[]) => shape.slice(1).reduce<number>((p, d) => p * (d ?? 1), 1);
+  for (const layer of model.layers) {
+    const out = layer.outputShape as (number | null)[];
+    const cls = layer.getClassName();
+    if (cls === "Conv2D") {
+      const [kh, kw, inC] = (layer.getWeights()[0].shape as number[]).slice(0, 3);
+      flops += 2 * size(out) * kh * kw * inC;
+    } else if (cls === "Dense") {
+      flops += 2 * (layer.getWeights()[0].shape as number[])[0] * size(out);
+    } else if (["BatchNormalization", "Activation", "MaxPooling2D", "Add", "GlobalAveragePooling2D"].includes(cls)) {
+      flops += size(out);
+    }
+  }
+  return flops;
 }

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE } from "./architecture-names";
+import { LR_SCHEDULES } from "./schedules";
 
 export const CHECKPOINT_METRICS = ["val_accuracy", "val_loss"] as const;
+export const OPTIMIZERS = ["adam", "adamw", "sgd"] as const;
 export const DATASETS = ["fashion-mnist", "fixture-subset"] as const;
 export const BACKEND_PREFERENCES = ["auto", "tensorflow-gpu", "tensorflow", "native", "wasm", "cpu"] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
@@ -22,6 +24,27 @@ export const trainConfigSchema = z.object({
    * most accurate on validation (as ModelCheckpoint(monitor="val_accuracy", save_best_only=True)). */
   checkpointMetric: z.enum(CHECKPOINT_METRICS).default("val_accuracy"),
   dropout: z.number().min(0).max(0.9).default(0.4),
+  /** adam; adamw: Adam with decoupled weight decay (Loshchilov & Hutter); sgd: SGD with Nesterov momentum. */
+  optimizer: z.enum(OPTIMIZERS).default("adam"),
+  /** Decoupled weight decay per step, times the learning rate (adamw; sgd adds it as L2 to the gradient's step too). */
+  weightDecay: z.number().min(0, "weight decay cannot be negative").max(0.5).default(0),
+  /** sgd's Nesterov momentum. */
+  momentum: z.number().min(0).max(0.999).default(0.9),
+  /** How the learning rate moves over training; learningRate is its base (or peak, for one-cycle). */
+  lrSchedule: z.enum(LR_SCHEDULES).default("constant"),
+  /** cosine: epochs of linear warm-up. */
+  warmupEpochs: z.number().min(0).max(50).default(0),
+  /** step: every stepEpochs epochs multiply the rate by stepGamma. */
+  stepEpochs: z.number().int().min(1).max(200).default(10),
+  stepGamma: z.number().gt(0).max(1).default(0.1),
+  /** Label smoothing (Szegedy et al.): targets (1 - e) for the true class and e/10 spread over all. */
+  labelSmoothing: z.number().min(0).max(0.5).default(0),
+  /** Augmentation on the fly: random crop with this much zero padding in pixels (0 = off). */
+  augmentCropPadding: z.number().int().min(0).max(8).default(0),
+  /** Augmentation: mirror left-right with probability 0.5. */
+  augmentFlip: z.boolean().default(false),
+  /** Augmentation: random erasing with this probability per image (0 = off). */
+  augmentErasing: z.number().min(0).max(1).default(0),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   backend: z.enum(BACKEND_PREFERENCES).default("auto"),
   /** "fashion-mnist": the full dataset; "fixture-subset": the shipped 2,000/500-image real subset

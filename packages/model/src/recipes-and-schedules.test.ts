@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { augmentImages, mirror, NO_AUGMENTATION } from "./augment";
+import { RECIPES, RECIPE_NAMES } from "./recipes";
+import { learningRateAt, type LrSchedule } from "./schedules";
+import { trainConfigSchema } from "./train-config";
+
+const base: LrSchedule = { name: "constant", learningRate: 0.01, epochs: 10, warmupEpochs: 0, stepEpochs: 3, stepGamma: 0.5 };
+
+describe("learning-rate schedules match their formulas", () => {
+  it("constant", () => {
+    for (const t of [0, 3.3, 10]) expect(learningRateAt(base, t)).toBe(0.01);
+  });
+  it("step: lr * gamma^floor(epoch / stepEpochs)", () => {
+    const s = { ...base, name: "step" as const };
+    expect(learningRateAt(s, 0)).toBe(0.01);
+    expect(learningRateAt(s, 2.9)).toBe(0.01);
+    expect(learningRateAt(s, 3)).toBe(0.005);
+    expect(learningRateAt(s, 6.5)).toBe(0.0025);
+    expect(learningRateAt(s, 9.99)).toBeCloseTo(0.00125, 12);
+  });
+  it("cosine with warm-up: linear to the peak, then half a cosine to 0", () => {
+    const s = { ...base, name: "cosine" as const, warmupEpochs: 2 };
+    expect(learningRateAt(s, 0)).toBe(0);
+    expect(learningRateAt(s, 1)).toBeCloseTo(0.005, 12);
+    expect(learningRateAt(s, 2)).toBeCloseTo(0.01, 12);
+    expect(learningRateAt(s, 6)).toBeCloseTo(0.005, 12); // halfway through the cosine
+    expect(learningRateAt(s, 4)).toBeCloseTo(0.5 * 0.01 * (1 + Math.cos(Math.PI / 4)), 12);
+    expect(learningRateAt(s, 10)).toBeCloseTo(0, 12);
+  });
+  it("one-cycle: lr/25 up to lr at 30%, then down to lr/25e4 (PyTorch OneCycleLR, cos)", () => {
+    const s = { ...base, name: "one-cycle" as const };
+    expect(learningRateAt(s, 0)).toBeCloseTo(0.01 / 25, 12);
+    expect(learningRateAt(s, 3)).toBeCloseTo(0.01, 12);
+    expect(learningRateAt(s, 1.5)).toBeCloseTo((0.01 + 0.01 / 25) / 2, 12);
+    expect(learningRateAt(s, 10)).toBeCloseTo(0.01 / 25 / 1e4, 12);
+    expect(learningRateAt(s, 6.5)).toBeCloseTo(0.01 / 25e4 + ((0.01 - 0.01 / 25e4) * (1 + Math.cos(Math.PI * 0.5))) / 2, 12);
+  });
+});
+
+/** Ten 28x28 images, each a different asymmetric pattern, and their labels. */
+function images(): Uint8Array {
+  const out = new Uint8Array(10 * 784);
+  for (let k = 0; k < 10; k++) for (let p = 0; p < 784; p++) out[k * 784 + p] = (p % 28) < 10 + k ? (p * 7 + k * 13) % 256 : 0;
+  return out;
+}
+function seeded(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("augmentation", () => {
+  const opts = { cropPadding: 2, flip: true, erasing: 0.5 };
+  it("is deterministic for a seed, differs across seeds and leaves the source untouched", () => {
+    const src = images();
+    const copy = src.slice();
+    const a = augmentImages(src, 10, opts, seeded(1));
+    const b = augmentImages(src, 10, opts, seeded(1));
+    const c = augmentImages(src, 10, opts, seeded(2));
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    expect(src).toEqual(copy);
+    expect(a.length).toBe(src.length);
+  });
+  it("off means identity; flip alone only ever mirrors; crop alone only shifts", () => {
+    const src = images();
+    expect(augmentImages(src, 10, NO_AUGMENTATION, seeded(3))).toEqual(src);
+    const flipped = augmentImages(src, 10, { ...NO_AUGMENTATION, flip: true }, seeded(4));
+    let mirrored = 0;
+    for (let k = 0; k < 10; k++) {
+      const out = flipped.subarray(k * 784, (k + 1) * 784);
+      const m = src.slice(k * 784, (k + 1) * 784);
+      mirror(m);
+      if (out.every((v, i) => v === m[i])) mirrored++;
+      else expect(Array.from(out)).toEqual(Array.from(src.subarray(k * 784, (k + 1) * 784)));
+    }
+    expect(mirrored).toBeGreaterThan(0);
+    expect(mirrored).toBeLessThan(10);
+    const shifted = augmentImages(src, 10, { ...NO_AUGMENTATION, cropPadding: 2 }, seeded(5));
+    for (let k = 0; k < 10; k++) {
+      const out = shifted.subarray(k * 784, (k + 1) * 784);
+      const ink = (a: Uint8Array) => a.reduce((s, v) => s + (v > 0 ? 1 : 0), 0);
+      expect(ink(out)).toBeLessThanOrEqual(ink(src.subarray(k * 784, (k + 1) * 784)));
+    }
+  });
+  it("mirror twice is the identity", () => {
+    const a = images().subarray(0, 784).slice();
+    const b = a.slice();
+    mirror(b);
+    expect(b).not.toEqual(a);
+    mirror(b);
+    expect(b).toEqual(a);
+  });
+});
+
+describe("recipes", () => {
+  it("each recipe is a valid, complete config once named; the seed notebook's is the notebook's recipe", () => {
+    for (const name of RECIPE_NAMES) {
+      const c = trainConfigSchema.parse({ name, ...RECIPES[name].config });
+      expect(Object.keys(c).sort()).toEqual(Object.keys(trainConfigSchema.parse({ name: "x" })).sort());
+    }
+    expect(trainConfigSchema.parse({ name: "n", ...RECIPES["seed-notebook"].config })).toMatchObject({
+      architecture: "seed-notebook-cnn",
+      batchSize: 128,
+      validationSplit: 0.1,
+      epochs: 20,
+      patience: 10,
+      learningRate: 0.001,
+      optimizer: "adam",
+    });
+  });
+});

@@ -1,0 +1,90 @@
+// Named presets for the new-run form and `pnpm train --recipe`. A recipe only fills in settings: the
+// stored config is always complete and explicit (every field, defaults included).
+import type { TrainConfigInput } from "./train-config";
+
+export interface Recipe {
+  label: string;
+  description: string;
+  config: Omit<TrainConfigInput, "name">;
+}
+
+export const RECIPES = {
+  "seed-readme": {
+    label: "Seed README model",
+    description: "The 241,546-parameter CNN the seed README shows, with its recipe: Adam 0.001, batch 64, 20% validation, up to 20 epochs.",
+    config: {
+      architecture: "reference-cnn",
+      epochs: 20,
+      batchSize: 64,
+      learningRate: 0.001,
+      validationSplit: 0.2,
+      patience: 5,
+      checkpointMetric: "val_accuracy",
+      dropout: 0.4,
+      optimizer: "adam",
+      lrSchedule: "constant",
+    },
+  },
+  "seed-notebook": {
+    label: "Seed notebook (93.18%)",
+    description:
+      "What the seed notebook really ran: its 1.68M-parameter 4-conv network, Adam 0.001, batch 128, 10% validation, 20 epochs, early stopping on val loss with patience 10, best checkpoint by val accuracy.",
+    config: {
+      architecture: "seed-notebook-cnn",
+      epochs: 20,
+      batchSize: 128,
+      learningRate: 0.001,
+      validationSplit: 0.1,
+      patience: 10,
+      checkpointMetric: "val_accuracy",
+      optimizer: "adam",
+      lrSchedule: "constant",
+    },
+  },
+  "reference-cnn-tuned": {
+    label: "Seed README model, modern recipe",
+    description:
+      "The same 241,546-parameter network with AdamW, one-cycle learning rate, label smoothing and light augmentation (2-px crop, flip) over 30 epochs.",
+    config: {
+      architecture: "reference-cnn",
+      epochs: 30,
+      batchSize: 128,
+      learningRate: 0.003,
+      validationSplit: 0.1,
+      patience: 0,
+      checkpointMetric: "val_accuracy",
+      dropout: 0.4,
+      optimizer: "adamw",
+      weightDecay: 0.0005,
+      lrSchedule: "one-cycle",
+      labelSmoothing: 0.1,
+      augmentCropPadding: 2,
+      augmentFlip: true,
+    },
+  },
+  "resnet-cpu": {
+    label: "Small ResNet for a CPU",
+    description:
+      "resnet-small with AdamW, one-cycle learning rate, crop + flip + random erasing and label smoothing: the recipe of the published small-ResNet results, sized for a CPU.",
+    config: {
+      architecture: "resnet-small",
+      epochs: 25,
+      batchSize: 128,
+      learningRate: 0.005,
+      validationSplit: 0.1,
+      patience: 0,
+      checkpointMetric: "val_accuracy",
+      dropout: 0.2,
+      optimizer: "adamw",
+      weightDecay: 0.0005,
+      lrSchedule: "one-cycle",
+      labelSmoothing: 0.1,
+      augmentCropPadding: 2,
+      augmentFlip: true,
+      augmentErasing: 0.25,
+    },
+  },
+} satisfies Record<string, Recipe>;
+
+export type RecipeName = keyof typeof RECIPES;
+export const RECIPE_NAMES = Object.keys(RECIPES) as RecipeName[];
