@@ -1,6 +1,14 @@
+import { mirror } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 
 const PIXELS = 784;
+
+export interface BatchOptions {
+  /** Augmentation: gets the batch's uint8 images (n x 784, a copy) and returns the images to use. */
+  transform?: (images: Uint8Array, n: number) => Uint8Array;
+  /** Label smoothing e: targets 1 - e + e/10 for the true class and e/10 for the others. */
+  labelSmoothing?: number;
+}
 
 /** Builds one batch straight from the uint8 dataset: x/255 as [B,28,28,1] and one-hot labels,
  * so the full training set never has to live in memory as float tensors. `order` maps batch
@@ -11,16 +19,29 @@ export function makeBatch(
   start: number,
   end: number,
   order?: ArrayLike<number>,
+  options: BatchOptions = {},
 ): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
   const n = end - start;
+  const index = (k: number) => (order ? order[start + k] : start + k);
+  let pixels: Uint8Array;
+  let offset: (k: number) => number;
+  if (options.transform) {
+    const batch = new Uint8Array(n * PIXELS);
+    for (let k = 0; k < n; k++) batch.set(images.subarray(index(k) * PIXELS, (index(k) + 1) * PIXELS), k * PIXELS);
+    pixels = options.transform(batch, n);
+    offset = (k) => k * PIXELS;
+  } else {
+    pixels = images;
+    offset = (k) => index(k) * PIXELS;
+  }
+  const e = options.labelSmoothing ?? 0;
   const x = new Float32Array(n * PIXELS);
-  const y = new Float32Array(n * 10);
+  const y = new Float32Array(n * 10).fill(e / 10);
   for (let k = 0; k < n; k++) {
-    const i = order ? order[start + k] : start + k;
-    const src = images.subarray(i * PIXELS, (i + 1) * PIXELS);
+    const src = offset(k);
     const base = k * PIXELS;
-    for (let p = 0; p < PIXELS; p++) x[base + p] = src[p] / 255;
-    y[k * 10 + labels[i]] = 1;
+    for (let p = 0; p < PIXELS; p++) x[base + p] = pixels[src + p] / 255;
+    y[k * 10 + labels[index(k)]] += 1 - e;
   }
   return { xs: tf.tensor4d(x, [n, 28, 28, 1]), ys: tf.tensor2d(y, [n, 10]) };
 }
@@ -30,19 +51,30 @@ export async function predictProbabilities(
   model: tf.LayersModel,
   images: Uint8Array,
   labels: Uint8Array,
-  batchSize = 500,
+  { batchSize = 500, mirrored = false }: { batchSize?: number; mirrored?: boolean } = {},
 ): Promise<Float32Array> {
   const count = labels.length;
   const out = new Float32Array(count * 10);
   for (let start = 0; start < count; start += batchSize) {
     const end = Math.min(count, start + batchSize);
-    const probs = tf.tidy(() => model.predict(makeBatch(images, labels, start, end).xs) as tf.Tensor);
+    // Test-time augmentation: the mean of the probabilities of each image and its mirror.
+    const probs = tf.tidy(() => {
+      const plain = model.predict(makeBatch(images, labels, start, end).xs) as tf.Tensor;
+      if (!mirrored) return plain;
+      const flipped = makeBatch(images, labels, start, end, undefined, { transform: mirrorAll }).xs;
+      return plain.add(model.predict(flipped) as tf.Tensor).div(2);
+    });
     out.set(await probs.data(), start * 10);
     probs.dispose();
     // A turn of the event loop per batch, so the worker's lease heartbeat can fire (see train.ts).
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;
+}
+
+function mirrorAll(batch: Uint8Array, n: number): Uint8Array {
+  for (let k = 0; k < n; k++) mirror(batch.subarray(k * PIXELS, (k + 1) * PIXELS));
+  return batch;
 }
 
 /** Categorical cross-entropy (clipped to [1e-7, 1-1e-7] as Keras does) and accuracy. */

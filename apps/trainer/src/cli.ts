@@ -2,7 +2,17 @@
 import { createDb } from "@fmnist/db/client";
 import { databaseUrl } from "@fmnist/db/config";
 import { migrate } from "@fmnist/db/migrate";
-import { ARCHITECTURE_NAMES, BACKEND_PREFERENCES, CHECKPOINT_METRICS, trainConfigSchema } from "@fmnist/model";
+import {
+  ARCHITECTURE_NAMES,
+  BACKEND_PREFERENCES,
+  CHECKPOINT_METRICS,
+  LR_SCHEDULES,
+  OPTIMIZERS,
+  RECIPE_NAMES,
+  RECIPES,
+  type RecipeName,
+  trainConfigSchema,
+} from "@fmnist/model";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { terminalReporter } from "./progress";
 import { train } from "./train";
@@ -23,7 +33,7 @@ program
   .addOption(new Option("-a, --architecture <name>", "model architecture").choices(ARCHITECTURE_NAMES).default(defaults.architecture))
   .option("-e, --epochs <n>", "maximum epochs", number("epochs"), defaults.epochs)
   .option("-b, --batch-size <n>", "batch size", number("batch size"), defaults.batchSize)
-  .option("--lr, --learning-rate <x>", "Adam learning rate", number("learning rate"), defaults.learningRate)
+  .option("--lr, --learning-rate <x>", "learning rate (the peak, for one-cycle)", number("learning rate"), defaults.learningRate)
   .option("--validation-split <x>", "fraction of the training set held out", number("validation split"), defaults.validationSplit)
   .option("--patience <n>", "early stopping patience in epochs (0 = off)", number("patience"), defaults.patience)
   .option("--dropout <x>", "dropout rate", number("dropout"), defaults.dropout)
@@ -32,26 +42,37 @@ program
       .choices(CHECKPOINT_METRICS)
       .default(defaults.checkpointMetric),
   )
+  .addOption(new Option("--optimizer <name>", "adam, adamw (decoupled weight decay) or sgd (Nesterov momentum)").choices(OPTIMIZERS).default(defaults.optimizer))
+  .option("--weight-decay <x>", "decoupled weight decay (adamw, sgd)", number("weight decay"), defaults.weightDecay)
+  .option("--momentum <x>", "sgd's Nesterov momentum", number("momentum"), defaults.momentum)
+  .addOption(new Option("--lr-schedule <name>", "learning-rate schedule").choices(LR_SCHEDULES).default(defaults.lrSchedule))
+  .option("--warmup-epochs <x>", "cosine: epochs of linear warm-up", number("warm-up epochs"), defaults.warmupEpochs)
+  .option("--step-epochs <n>", "step: epochs between rate drops", number("step epochs"), defaults.stepEpochs)
+  .option("--step-gamma <x>", "step: factor of each drop", number("step gamma"), defaults.stepGamma)
+  .option("--label-smoothing <x>", "label smoothing (0 = off)", number("label smoothing"), defaults.labelSmoothing)
+  .option("--augment-crop-padding <px>", "augmentation: random crop with this much padding (0 = off)", number("crop padding"), defaults.augmentCropPadding)
+  .option("--augment-flip", "augmentation: random horizontal flip", defaults.augmentFlip)
+  .option("--augment-erasing <p>", "augmentation: random erasing probability (0 = off)", number("erasing"), defaults.augmentErasing)
+  .addOption(new Option("--recipe <name>", "start from a named recipe; options given explicitly override it").choices(RECIPE_NAMES))
   .option("--seed <n>", "seed for weights, split and data order", number("seed"), defaults.seed)
   .option("--max-train-images <n>", "use at most this many training images (0 = all)", number("max train images"), 0)
   .addOption(new Option("--backend <name>", "tfjs backend").choices(BACKEND_PREFERENCES).default(process.env.TRAINER_BACKEND || "auto"))
   .option("-n, --name <name>", "run name (default: architecture and time)")
   .option("--data-dir <dir>", "directory with the four IDX files (default: FASHION_MNIST_DIR, Debian package, cache, download)")
   .option("--artifacts-dir <dir>", "where models are exported (default: ARTIFACTS_DIR or ./data/artifacts)")
-  .action(async (o) => {
+  .action(async (o, cmd: Command) => {
+    // A recipe fills what the command line leaves at its default; explicit options win.
+    const recipe: Record<string, unknown> = o.recipe ? RECIPES[o.recipe as RecipeName].config : {};
+    const fields = [
+      "architecture", "epochs", "batchSize", "learningRate", "validationSplit", "patience", "dropout", "checkpointMetric",
+      "optimizer", "weightDecay", "momentum", "lrSchedule", "warmupEpochs", "stepEpochs", "stepGamma", "labelSmoothing",
+      "augmentCropPadding", "augmentFlip", "augmentErasing", "seed", "backend", "maxTrainImages",
+    ] as const;
+    const given = Object.fromEntries(fields.filter((k) => cmd.getOptionValueSource(k) === "cli" || !(k in recipe)).map((k) => [k, o[k]]));
+    const input = { ...recipe, ...given };
     const parsed = trainConfigSchema.safeParse({
-      name: o.name ?? `${o.architecture} ${new Date().toISOString().slice(0, 16).replace("T", " ")}`,
-      architecture: o.architecture,
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      learningRate: o.learningRate,
-      validationSplit: o.validationSplit,
-      patience: o.patience,
-      dropout: o.dropout,
-      checkpointMetric: o.checkpointMetric,
-      seed: o.seed,
-      backend: o.backend,
-      maxTrainImages: o.maxTrainImages,
+      name: o.name ?? `${input.architecture ?? defaults.architecture} ${new Date().toISOString().slice(0, 16).replace("T", " ")}`,
+      ...input,
     });
     if (!parsed.success) {
       for (const issue of parsed.error.issues) console.error(`error: --${String(issue.path[0])}: ${issue.message}`);

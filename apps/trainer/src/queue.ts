@@ -36,6 +36,13 @@ export async function renewLease(db: Db, runId: string, workerId: string, leaseM
   return count === 1;
 }
 
+/** Renews a run's lease every third of its length until stopped: the one heartbeat of CLI runs and
+ * worker runs. The timer fires between batches because fit() yields to the event loop. */
+export function startHeartbeat(db: Db, runId: string, workerId: string, leaseMs: number): { stop(): void } {
+  const timer = setInterval(() => void renewLease(db, runId, workerId, leaseMs).catch(() => undefined), leaseMs / 3);
+  return { stop: () => clearInterval(timer) };
+}
+
 // One implementation for workers and the web app (whose reads fail a dead worker's run too).
 export { failExpiredLeases } from "@fmnist/db/leases";
 

@@ -1,15 +1,25 @@
 import { join } from "node:path";
-import { FIXTURE_DIR, gather, loadFashionMnist, readDataset, seededRandom, shuffleInPlace, stratifiedSplit } from "@fmnist/data";
+import { FIXTURE_DIR, gather, loadFashionMnist, readDataset, stratifiedSplit } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
-import { argmaxRows, buildModel, classificationReport, confusionMatrix, type TrainConfig } from "@fmnist/model";
+import { argmaxRows, buildModel, classificationReport, confusionMatrix, learningRateAt, type TrainConfig } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "./backend/select-backend";
-import { lossAndAccuracy, makeBatch, predictProbabilities } from "./batches";
+import { lossAndAccuracy, predictProbabilities } from "./batches";
 import { codeVersion } from "./code-version";
 import { exportLayersModel } from "./export-model";
-import { renewLease } from "./queue";
-import { type EpochSummary, type Progress, type ProgressReporter, silentReporter } from "./progress";
+import {
+  BestCheckpoint,
+  type Callback,
+  DecoupledWeightDecay,
+  EarlyStopping,
+  FitStopped,
+  fit,
+  LearningRateSchedule,
+} from "./fit";
+import { startHeartbeat } from "./queue";
+import type { EpochSummary, Progress, ProgressReporter } from "./progress";
+import { silentReporter } from "./progress";
 
 export interface TrainOptions {
   db: Db;
@@ -36,12 +46,12 @@ export interface TrainResult {
   epochs: EpochSummary[];
   bestEpoch?: number;
   testAccuracy?: number;
+  /** Test accuracy with mirror test-time augmentation (mean of each image and its mirror). */
+  testAccuracyTta?: number;
   modelDir?: string;
   /** tf.memory().numTensors at the end of every epoch: flat when nothing leaks. */
   tensorsAfterEpoch: number[];
 }
-
-export class RunCancelled extends Error {}
 
 /** Trains one run end to end and records everything in the database as it happens. Any error
  * marks the run FAILED with its message (never left RUNNING) and is re-thrown. */
@@ -70,13 +80,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const runId = run.id;
   reporter.runStarted(runId, config);
   const lease = !options.runId && options.lease;
-  const heartbeat = lease
-    ? setInterval(() => void renewLease(db, runId, lease.workerId, lease.ms).catch(() => undefined), lease.ms / 3)
-    : undefined;
+  const heartbeat = lease ? startHeartbeat(db, runId, lease.workerId, lease.ms) : undefined;
   try {
     return await trainRecorded(options, runId, reporter);
   } catch (e) {
-    const cancelled = e instanceof RunCancelled;
+    const cancelled = e instanceof FitStopped;
     const message = e instanceof Error ? e.message : String(e);
     await db.run
       .update({
@@ -95,7 +103,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     throw e;
   } finally {
-    clearInterval(heartbeat);
+    heartbeat?.stop();
   }
 }
 
@@ -125,126 +133,42 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
     ({ images: trainImages, labels: trainLabels } = gather(trainImages, trainLabels, keep));
   }
   const split = stratifiedSplit(trainLabels, config.validationSplit, config.seed);
-  const fit = gather(trainImages, trainLabels, split.train);
-  const val = gather(trainImages, trainLabels, split.validation);
+  const trainSet = gather(trainImages, trainLabels, split.train);
+  const validation = gather(trainImages, trainLabels, split.validation);
 
   const model = buildModel(config.architecture, { dropout: config.dropout, seed: config.seed });
-  model.compile({ optimizer: tf.train.adam(config.learningRate), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-
-  const progressEvery = options.progressIntervalMs ?? 1000;
-  const batches = Math.ceil(fit.labels.length / config.batchSize);
-  const epochs: EpochSummary[] = [];
-  const tensorsAfterEpoch: number[] = [];
-  let best: { epoch: number; valLoss: number; valAccuracy: number; weights: tf.Tensor[] } | undefined;
-  let sinceBest = 0;
-  let bestValLoss = Number.POSITIVE_INFINITY;
-  let cancelRequested = false;
-  let lastWrite = 0;
-
-  const writeProgress = async (p: Progress) => {
-    const row = await db.run.update({
-      where: { id: runId },
-      data: { progress: p as object },
-      select: { cancelRequested: true },
-    });
-    cancelRequested ||= row.cancelRequested;
-  };
+  model.compile({ optimizer: makeOptimizer(config), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  const checkpoint = new BestCheckpoint(config.checkpointMetric);
+  const recorder = new ProgressRecorder(db, runId, options.progressIntervalMs ?? 1000);
+  // Order matters: the checkpoint sees an epoch before the recorder writes what it kept, and early
+  // stopping (on the validation loss, as in Keras) decides last.
+  const callbacks: Callback[] = [
+    new LearningRateSchedule((t) => learningRateAt({ ...config, name: config.lrSchedule }, t)),
+    ...(config.optimizer !== "adam" && config.weightDecay > 0 ? [new DecoupledWeightDecay(config.weightDecay)] : []),
+    checkpoint,
+    terminal(reporter, checkpoint),
+    recorder.callback(checkpoint),
+    ...(config.patience > 0 ? [new EarlyStopping(config.patience)] : []),
+  ];
 
   try {
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      const order = shuffleInPlace(Int32Array.from({ length: fit.labels.length }, (_, i) => i), seededRandom(config.seed * 1000 + epoch));
-      const epochStart = Date.now();
-      let seen = 0;
-      let lossSum = 0;
-      let correctSum = 0;
-      reporter.epochStarted(epoch, config.epochs, batches);
-      for (let b = 0; b < batches; b++) {
-        if (cancelRequested || options.shouldStop?.()) throw new RunCancelled();
-        // Let timers run: tfjs settles its promises as microtasks, so without this turn of the event
-        // loop an epoch starves the worker's lease heartbeat and a live run's lease lapses mid-epoch.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        const start = b * config.batchSize;
-        const end = Math.min(fit.labels.length, start + config.batchSize);
-        const { xs, ys } = makeBatch(fit.images, fit.labels, start, end, order);
-        const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
-        xs.dispose();
-        ys.dispose();
-        if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at epoch ${epoch}, batch ${b + 1}: lower the learning rate`);
-        seen += end - start;
-        lossSum += loss * (end - start);
-        correctSum += acc * (end - start);
-        const elapsed = (Date.now() - epochStart) / 1000;
-        const imagesPerSec = seen / Math.max(elapsed, 1e-3);
-        const remainingImages = (config.epochs - epoch) * fit.labels.length + (fit.labels.length - seen);
-        const progress: Progress = {
-          epoch,
-          epochs: config.epochs,
-          batch: b + 1,
-          batches,
-          imagesPerSec,
-          etaSeconds: remainingImages / imagesPerSec,
-          loss: lossSum / seen,
-          accuracy: correctSum / seen,
-        };
-        reporter.batch(progress);
-        if (Date.now() - lastWrite >= progressEvery) {
-          lastWrite = Date.now();
-          await writeProgress(progress);
-        }
-      }
-      const trainSeconds = (Date.now() - epochStart) / 1000;
-      const valMetrics = lossAndAccuracy(await predictProbabilities(model, val.images, val.labels), val.labels);
-      const summary: EpochSummary = {
-        epoch,
-        loss: lossSum / seen,
-        accuracy: correctSum / seen,
-        valLoss: valMetrics.loss,
-        valAccuracy: valMetrics.accuracy,
-        learningRate: config.learningRate,
-        durationMs: Date.now() - epochStart,
-        imagesPerSec: seen / trainSeconds,
-      };
-      epochs.push(summary);
-      // Early stopping counts epochs without a validation-loss improvement; the kept checkpoint is
-      // chosen by config.checkpointMetric (both as in Keras' EarlyStopping + ModelCheckpoint).
-      if (summary.valLoss < bestValLoss) {
-        bestValLoss = summary.valLoss;
-        sinceBest = 0;
-      } else {
-        sinceBest++;
-      }
-      const improved =
-        !best ||
-        (config.checkpointMetric === "val_loss" ? summary.valLoss < best.valLoss : summary.valAccuracy > best.valAccuracy);
-      if (improved) {
-        for (const w of best?.weights ?? []) w.dispose();
-        best = { epoch, valLoss: summary.valLoss, valAccuracy: summary.valAccuracy, weights: model.getWeights().map((w) => w.clone()) };
-      }
-      await db.$transaction([
-        db.epochMetric.create({ data: { runId, ...summary, durationMs: Math.round(summary.durationMs) } }),
-        db.run.update({
-          where: { id: runId },
-          data: {
-            epochsCompleted: epoch,
-            bestEpoch: best!.epoch,
-            bestValLoss: best!.valLoss,
-            bestValAccuracy: best!.valAccuracy,
-          },
-        }),
-      ]);
-      tensorsAfterEpoch.push(tf.memory().numTensors);
-      reporter.epochEnded(summary, improved);
-      if (config.patience > 0 && sinceBest >= config.patience) {
-        reporter.log(`early stopping: validation loss has not improved for ${config.patience} epochs (kept: epoch ${best!.epoch})`);
-        break;
-      }
-    }
+    const { epochs, tensorsAfterEpoch } = await fit(model, trainSet, {
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      seed: config.seed,
+      validation,
+      augment: { cropPadding: config.augmentCropPadding, flip: config.augmentFlip, erasing: config.augmentErasing },
+      labelSmoothing: config.labelSmoothing,
+      callbacks,
+      shouldStop: () => recorder.cancelRequested || Boolean(options.shouldStop?.()),
+    });
 
     // Evaluate and export the kept checkpoint, not the last epoch's weights.
-    model.setWeights(best!.weights);
-    reporter.log(`evaluating the weights of epoch ${best!.epoch} on ${data.test.count} test images`);
+    const kept = checkpoint.restore(model);
+    reporter.log(`evaluating the weights of epoch ${kept.epoch} on ${data.test.count} test images`);
     const probs = await predictProbabilities(model, data.test.images, data.test.labels);
     const test = lossAndAccuracy(probs, data.test.labels);
+    const tta = lossAndAccuracy(await predictProbabilities(model, data.test.images, data.test.labels, { mirrored: true }), data.test.labels);
     const predicted = argmaxRows(probs);
     const cm = confusionMatrix(data.test.labels, predicted);
     const report = classificationReport(cm);
@@ -281,25 +205,83 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
           status: "SUCCEEDED",
           finishedAt: new Date(),
           testAccuracy: test.accuracy,
+          testAccuracyTta: tta.accuracy,
           testLoss: test.loss,
           durationMs: Date.now() - started,
           imagesPerSec: trainMs > 0 ? totalImages / (trainMs / 1000) : null,
         },
       });
     });
-    reporter.finished({ runId, testAccuracy: test.accuracy, testLoss: test.loss, bestEpoch: best!.epoch, modelDir: exported.dir });
+    reporter.log(`with mirror test-time augmentation: ${(tta.accuracy * 100).toFixed(2)}%`);
+    reporter.finished({ runId, testAccuracy: test.accuracy, testLoss: test.loss, bestEpoch: kept.epoch, modelDir: exported.dir });
     return {
       runId,
       status: "SUCCEEDED",
       backend: backend.backend,
       epochs,
-      bestEpoch: best!.epoch,
+      bestEpoch: kept.epoch,
       testAccuracy: test.accuracy,
+      testAccuracyTta: tta.accuracy,
       modelDir: exported.dir,
       tensorsAfterEpoch,
     };
   } finally {
-    for (const w of best?.weights ?? []) w.dispose();
+    checkpoint.dispose();
     model.dispose();
+  }
+}
+
+function makeOptimizer(config: TrainConfig): tf.Optimizer {
+  switch (config.optimizer) {
+    case "adam":
+    case "adamw": // the decay itself is the DecoupledWeightDecay callback
+      return tf.train.adam(config.learningRate);
+    case "sgd":
+      return tf.train.momentum(config.learningRate, config.momentum, true);
+  }
+}
+
+/** The terminal reporter on fit()'s hooks. */
+function terminal(reporter: ProgressReporter, checkpoint: BestCheckpoint): Callback {
+  return {
+    onEpochBegin: (epoch, batches, ctx) => reporter.epochStarted(epoch, ctx.epochs, batches),
+    onBatchEnd: (p) => reporter.batch(p),
+    onEpochEnd: (e, ctx) => {
+      reporter.epochEnded(e, checkpoint.improved);
+      if (ctx.stopTraining) reporter.log(`early stopping: ${ctx.stopReason} (kept: epoch ${checkpoint.best?.epoch})`);
+    },
+  };
+}
+
+/** Writes a run's live progress (at most every `intervalMs`) and its epochs to the database, and
+ * reads the cancel flag back with each progress write. */
+class ProgressRecorder {
+  cancelRequested = false;
+  private lastWrite = 0;
+  constructor(
+    private readonly db: Db,
+    private readonly runId: string,
+    private readonly intervalMs: number,
+  ) {}
+
+  callback(checkpoint: BestCheckpoint): Callback {
+    return {
+      onBatchEnd: async (p: Progress) => {
+        if (Date.now() - this.lastWrite < this.intervalMs) return;
+        this.lastWrite = Date.now();
+        const row = await this.db.run.update({ where: { id: this.runId }, data: { progress: p as object }, select: { cancelRequested: true } });
+        this.cancelRequested ||= row.cancelRequested;
+      },
+      onEpochEnd: async (e: EpochSummary) => {
+        const kept = checkpoint.best!;
+        await this.db.$transaction([
+          this.db.epochMetric.create({ data: { runId: this.runId, ...e, durationMs: Math.round(e.durationMs) } }),
+          this.db.run.update({
+            where: { id: this.runId },
+            data: { epochsCompleted: e.epoch, bestEpoch: kept.epoch, bestValLoss: kept.valLoss, bestValAccuracy: kept.valAccuracy },
+          }),
+        ]);
+      },
+    };
   }
 }

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Db } from "@fmnist/db/client";
 import { parseTrainConfig, requestedTrainConfig } from "@fmnist/model";
 import { type ProgressReporter, silentReporter } from "./progress";
-import { claimNextRun, failExpiredLeases, renewLease, requeue } from "./queue";
+import { claimNextRun, failExpiredLeases, requeue, startHeartbeat } from "./queue";
 import { train } from "./train";
 
 export interface WorkerOptions {
@@ -42,7 +42,7 @@ export async function runWorker(options: WorkerOptions, signal?: AbortSignal): P
     }
     log(`run ${run.id} (${run.name}): claimed`);
     // Renew well before expiry; the timer fires between batches because training yields.
-    const heartbeat = setInterval(() => void renewLease(db, run.id, workerId, leaseMs).catch(() => undefined), leaseMs / 3);
+    const heartbeat = startHeartbeat(db, run.id, workerId, leaseMs);
     try {
       const result = await train({
         db,
@@ -71,7 +71,7 @@ export async function runWorker(options: WorkerOptions, signal?: AbortSignal): P
         .catch(() => undefined);
       log(`run ${run.id}: FAILED: ${message}`);
     } finally {
-      clearInterval(heartbeat);
+      heartbeat.stop();
     }
     processed++;
   }
