@@ -50,7 +50,11 @@ describe("fit() without a database", () => {
 
   it("stops early when a callback says so, and at once when told to stop", async () => {
     const model = compiled();
-    const stopAfter2: Callback = { onEpochEnd: (e, ctx) => void (ctx.stopTraining = e.epoch === 2) };
+    const stopAfter2: Callback = {
+      onEpochEnd: (e, ctx) => {
+        ctx.stopTraining = e.epoch === 2;
+      },
+    };
     const { epochs } = await fit(model, trainSet, { epochs: 10, batchSize: 64, seed: 1, validation, callbacks: [stopAfter2] });
     expect(epochs).toHaveLength(2);
 

@@ -1,5 +1,5 @@
-import cliProgress from "cli-progress";
 import type { TrainConfig } from "@fmnist/model";
+import cliProgress from "cli-progress";
 
 export interface Progress {
   epoch: number;

@@ -17,9 +17,9 @@ import {
   fit,
   LearningRateSchedule,
 } from "./fit";
-import { startHeartbeat } from "./queue";
 import type { EpochSummary, Progress, ProgressReporter } from "./progress";
 import { silentReporter } from "./progress";
+import { startHeartbeat } from "./queue";
 
 export interface TrainOptions {
   db: Db;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { augmentImages, mirror, NO_AUGMENTATION } from "./augment";
-import { RECIPES, RECIPE_NAMES } from "./recipes";
-import { learningRateAt, type LrSchedule } from "./schedules";
+import { RECIPE_NAMES, RECIPES } from "./recipes";
+import { type LrSchedule, learningRateAt } from "./schedules";
 import { trainConfigSchema } from "./train-config";
 
 const base: LrSchedule = { name: "constant", learningRate: 0.01, epochs: 10, warmupEpochs: 0, stepEpochs: 3, stepGamma: 0.5 };

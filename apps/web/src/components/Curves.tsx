@@ -20,10 +20,12 @@ interface Props {
   testId?: string;
   /** Last epoch of the x axis while a run trains (its planned epochs), so the curves grow into it. */
   xMax?: number;
+  /** Tick and tooltip format (default: percentages or three decimals). */
+  format?: (v: number) => string;
 }
 
-export function Curves({ title, data, series, percent, bestEpoch, testId, xMax }: Props) {
-  const fmt = (v: number) => (percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(3));
+export function Curves({ title, data, series, percent, bestEpoch, testId, xMax, format }: Props) {
+  const fmt = format ?? ((v: number) => (percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(3)));
   const dots = data.length <= 25;
   return (
     <div data-testid={testId} data-points={data.length}>

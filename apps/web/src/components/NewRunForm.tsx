@@ -1,19 +1,44 @@
 "use client";
 
-import { ARCHITECTURE_NAMES } from "@fmnist/model/architecture-names";
-import { BACKEND_PREFERENCES, CHECKPOINT_METRICS, DATASETS } from "@fmnist/model/train-config";
+import { ARCHITECTURE_INFO, ARCHITECTURE_NAMES, type ArchitectureName } from "@fmnist/model/architecture-names";
+import { RECIPE_NAMES, RECIPES, type RecipeName } from "@fmnist/model/recipes";
+import { LR_SCHEDULES } from "@fmnist/model/schedules";
+import { BACKEND_PREFERENCES, CHECKPOINT_METRICS, DATASETS, OPTIMIZERS } from "@fmnist/model/train-config";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useRef, useState } from "react";
 import { errorCode, useAdminGate } from "~/jobs/admin";
-import { autoName, cloneValues, defaultValues, type FieldErrors, type FieldName, type FormValues, serverFieldErrors, validate } from "~/jobs/form";
+import {
+  autoName,
+  cloneValues,
+  defaultValues,
+  type FieldErrors,
+  type FieldName,
+  type FormValues,
+  recipeValues,
+  serverFieldErrors,
+  validate,
+} from "~/jobs/form";
 import { useTRPC } from "~/trpc/react";
 
 const CHECKPOINT_LABELS: Record<(typeof CHECKPOINT_METRICS)[number], string> = {
   val_accuracy: "best validation accuracy",
   val_loss: "lowest validation loss",
 };
+
+const OPTIMIZER_LABELS: Record<(typeof OPTIMIZERS)[number], string> = {
+  adam: "Adam",
+  adamw: "AdamW (decoupled weight decay)",
+  sgd: "SGD, Nesterov momentum",
+};
+
+/** "241,546 parameters · 6.5 MFLOPs per image" */
+function architectureFacts(name: string): string {
+  const info = ARCHITECTURE_INFO[name as ArchitectureName];
+  if (!info) return "";
+  return `${info.description}. ${info.params.toLocaleString("en-US")} parameters · ${(info.flops / 1e6).toFixed(1)} MFLOPs per image (forward)`;
+}
 
 const DATASET_LABELS: Record<(typeof DATASETS)[number], string> = {
   "fashion-mnist": "Fashion-MNIST, full (60k / 10k)",
@@ -52,6 +77,7 @@ function RunForm({ initial, parent }: { initial: FormValues; parent: { id: strin
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const [submitted, setSubmitted] = useState(false);
+  const [recipe, setRecipe] = useState<RecipeName | "">("");
 
   const create = useMutation(
     trpc.runs.create.mutationOptions({
@@ -121,6 +147,13 @@ function RunForm({ initial, parent }: { initial: FormValues; parent: { id: strin
   // Numbers are typed as text: the schema, not the browser, says what is wrong with "abc".
   const text = (name: FieldName, hint: string | null, label: string) =>
     field(name, label, hint, <input {...common(name)} type="text" inputMode="decimal" autoComplete="off" value={values[name]} onChange={(e) => set(name, e.target.value)} />);
+  const checkbox = (name: FieldName, label: string, hint: string) =>
+    field(
+      name,
+      label,
+      hint,
+      <input {...common(name)} type="checkbox" checked={values[name] === "true"} onChange={(e) => set(name, String(e.target.checked))} />,
+    );
   const select = (name: FieldName, label: string, options: readonly string[], labels?: Record<string, string>, hint: string | null = null) =>
     field(
       name,
@@ -165,6 +198,32 @@ function RunForm({ initial, parent }: { initial: FormValues; parent: { id: strin
         }}
       >
         <div className="form-grid">
+          <div className="wide field" data-testid="field-recipe">
+            <label htmlFor="run-recipe">Recipe</label>
+            <select
+              id="run-recipe"
+              value={recipe}
+              onChange={(e) => {
+                const name = e.target.value as RecipeName | "";
+                setRecipe(name);
+                // A recipe only fills the form: what is queued is every field as shown.
+                if (name) {
+                  setValues(nameTouched ? { ...recipeValues(name), name: values.name } : recipeValues(name));
+                  if (submitted) check(recipeValues(name));
+                }
+              }}
+            >
+              <option value="">(none: keep the fields as they are)</option>
+              {RECIPE_NAMES.map((r) => (
+                <option key={r} value={r}>
+                  {RECIPES[r].label}
+                </option>
+              ))}
+            </select>
+            <p className="muted small hint" data-testid="recipe-description">
+              {recipe ? RECIPES[recipe].description : "A named preset fills every field below; you can still change any of them."}
+            </p>
+          </div>
           <div className="wide">
             {field(
               "name",
@@ -173,12 +232,23 @@ function RunForm({ initial, parent }: { initial: FormValues; parent: { id: strin
               <input {...common("name")} type="text" autoComplete="off" value={values.name} onChange={(e) => set("name", e.target.value)} />,
             )}
           </div>
-          {select("architecture", "Architecture", ARCHITECTURE_NAMES, undefined, "reference-cnn: 241,546 parameters; mlp: dense baseline; tiny-cnn: demos")}
+          <div className="wide">{select("architecture", "Architecture", ARCHITECTURE_NAMES, undefined, architectureFacts(values.architecture))}</div>
           {select("dataset", "Dataset", DATASETS, DATASET_LABELS, "train / test images; the subset is for quick runs")}
           {text("maxTrainImages", "0 = all training images", "Max training images")}
           {text("epochs", "1–200; early stopping may end sooner", "Epochs")}
           {text("batchSize", "1–4096", "Batch size")}
-          {text("learningRate", "Adam, above 0 and at most 1", "Learning rate")}
+          {text("learningRate", "above 0 and at most 1; the peak for one-cycle", "Learning rate")}
+          {select("optimizer", "Optimizer", OPTIMIZERS, OPTIMIZER_LABELS)}
+          {text("weightDecay", "AdamW / SGD, decoupled; 0 = off", "Weight decay")}
+          {text("momentum", "SGD only", "Momentum")}
+          {select("lrSchedule", "Learning-rate schedule", LR_SCHEDULES, undefined, "step: × gamma every N epochs; cosine: warm-up then cosine to 0; one-cycle: up to the peak at 30%, then down")}
+          {text("warmupEpochs", "cosine: linear warm-up", "Warm-up epochs")}
+          {text("stepEpochs", "step: epochs between drops", "Step every (epochs)")}
+          {text("stepGamma", "step: factor per drop", "Step gamma")}
+          {text("labelSmoothing", "0–0.5; 0 = off", "Label smoothing")}
+          {text("augmentCropPadding", "pixels of random shift (padded crop); 0 = off", "Augment: crop padding")}
+          {checkbox("augmentFlip", "Augment: horizontal flip", "mirror half of the images")}
+          {text("augmentErasing", "probability per image; 0 = off", "Augment: random erasing")}
           {text("validationSplit", "fraction held out, 0.01–0.5", "Validation split")}
           {text("patience", "epochs without a lower validation loss; 0 = off", "Early-stopping patience")}
           {select("checkpointMetric", "Kept checkpoint", CHECKPOINT_METRICS, CHECKPOINT_LABELS, "the epoch whose weights are evaluated and exported")}

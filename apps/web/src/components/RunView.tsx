@@ -4,9 +4,9 @@ import type { RouterOutputs } from "@fmnist/api";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { asProgress, liveFraction } from "~/jobs/progress";
 import { classNames, type Locale } from "~/lib/classes";
 import { bytes, dateTime, duration, num, pct, valueText } from "~/lib/format";
-import { asProgress, liveFraction } from "~/jobs/progress";
 import { useTRPC } from "~/trpc/react";
 import { ConfusionMatrix, type MatrixMode } from "./ConfusionMatrix";
 import { Curves } from "./Curves";
@@ -81,6 +81,7 @@ export function RunView({ id }: { id: string }) {
 
       <div className="stats">
         <Stat label="Test accuracy" value={pct(evaluation?.testAccuracy ?? r.testAccuracy, 2)} testId="stat-test-accuracy" />
+        <Stat label="Test accuracy, mirror TTA" value={pct(r.testAccuracyTta, 2)} testId="stat-test-accuracy-tta" />
         <Stat label="Test loss" value={num(evaluation?.testLoss ?? r.testLoss)} />
         <Stat label={`Best val accuracy${r.bestEpoch ? ` (epoch ${r.bestEpoch})` : ""}`} value={pct(r.bestValAccuracy, 2)} />
         <Stat label="Epochs" value={`${r.epochsCompleted} / ${r.epochsPlanned}`} />
@@ -117,6 +118,20 @@ export function RunView({ id }: { id: string }) {
           />
         </div>
       </div>
+
+      {new Set(r.epochs.map((e) => e.learningRate)).size > 1 && (
+        <div className="panel">
+          <Curves
+            title="Learning rate (at the start of each epoch)"
+            testId="lr-chart"
+            bestEpoch={r.bestEpoch}
+            xMax={live ? r.epochsPlanned : undefined}
+            data={r.epochs.map((e) => ({ epoch: e.epoch, lr: e.learningRate }))}
+            series={[{ key: "lr", name: "learning rate", color: "#16a34a" }]}
+            format={(v) => v.toPrecision(2)}
+          />
+        </div>
+      )}
 
       {evaluation?.confusionMatrix ? (
         <div className="grid-2">

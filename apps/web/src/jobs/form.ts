@@ -1,6 +1,7 @@
 // The new-run form's state and checks, without React. Inputs hold text; the form validates with the
 // very schema the API and the worker use (trainConfigSchema), from the tfjs-free subpath.
-import { type TrainConfig, requestedTrainConfig, trainConfigSchema } from "@fmnist/model/train-config";
+import { RECIPES, type RecipeName } from "@fmnist/model/recipes";
+import { requestedTrainConfig, type TrainConfig, trainConfigSchema } from "@fmnist/model/train-config";
 import type { z } from "zod";
 
 export type FieldName = keyof TrainConfig;
@@ -9,7 +10,26 @@ export type FormValues = Record<FieldName, string>;
 export type FieldErrors = Partial<Record<FieldName, string[]>>;
 
 export const FIELD_NAMES = Object.keys(trainConfigSchema.shape) as FieldName[];
-export const NUMBER_FIELDS = ["epochs", "batchSize", "learningRate", "validationSplit", "patience", "dropout", "seed", "maxTrainImages"] as const;
+export const NUMBER_FIELDS = [
+  "epochs",
+  "batchSize",
+  "learningRate",
+  "validationSplit",
+  "patience",
+  "dropout",
+  "seed",
+  "maxTrainImages",
+  "weightDecay",
+  "momentum",
+  "warmupEpochs",
+  "stepEpochs",
+  "stepGamma",
+  "labelSmoothing",
+  "augmentCropPadding",
+  "augmentErasing",
+] as const;
+/** Check boxes: the inputs hold "true" / "false". */
+export const BOOLEAN_FIELDS = ["augmentFlip"] as const;
 const NAME_MAX = trainConfigSchema.shape.name.maxLength ?? 200;
 
 /** The schema's defaults (the reference recipe). */
@@ -23,6 +43,12 @@ function toValues(config: TrainConfig): FormValues {
 export function autoName(values: FormValues): string {
   const dataset = values.dataset === "fixture-subset" ? " · subset" : "";
   return `${values.architecture} · ${values.epochs.trim()} epochs · lr ${values.learningRate.trim()}${dataset}`.slice(0, NAME_MAX);
+}
+
+/** The form filled from a named recipe: every field explicit, the recipe's settings over the defaults. */
+export function recipeValues(recipe: RecipeName): FormValues {
+  const values = toValues(trainConfigSchema.parse({ name: "run", ...RECIPES[recipe].config }));
+  return { ...values, name: autoName(values) };
 }
 
 export function defaultValues(): FormValues {
@@ -57,6 +83,7 @@ export function toInput(values: FormValues): Record<string, unknown> {
     const n = Number(text);
     input[key] = text !== "" && Number.isFinite(n) ? n : text;
   }
+  for (const key of BOOLEAN_FIELDS) input[key] = values[key] === "true";
   return input;
 }
 
