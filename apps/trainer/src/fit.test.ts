@@ -1,6 +1,6 @@
 // fit() on the shipped fixture with no database at all: the loop and its callbacks alone.
 import { FIXTURE_DIR, gather, readDataset, stratifiedSplit } from "@fmnist/data";
-import { buildModel, learningRateAt } from "@fmnist/model";
+import { ARCHITECTURE_NAMES, buildModel, learningRateAt } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "./backend/select-backend";
@@ -107,4 +107,14 @@ describe("fit() without a database", () => {
     expect(Array.from(bias())).toEqual(Array.from(b0));
     model.dispose();
   });
+
+  it.each(ARCHITECTURE_NAMES)("%s lowers the training loss on the fixture", async (name) => {
+    const model = buildModel(name, { seed: 3 });
+    model.compile({ optimizer: tf.train.adam(0.002), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+    const small = gather(trainSet.images, trainSet.labels, Int32Array.from({ length: 128 }, (_, i) => i));
+    const tinyValidation = gather(validation.images, validation.labels, Int32Array.from({ length: 32 }, (_, i) => i));
+    const { epochs } = await fit(model, small, { epochs: 3, batchSize: 32, seed: 2, validation: tinyValidation });
+    expect(epochs[2].loss).toBeLessThan(epochs[0].loss);
+    model.dispose();
+  }, 120_000);
 });
