@@ -29,7 +29,8 @@ await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 await selectBackend("wasm");
 const model = await tf.loadLayersModel(`http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`);
 server.close();
-const datasetDir = (run.config as { dataset?: { dir?: string } }).dataset?.dir;
+// Older rows recorded the directory inside the config.
+const datasetDir = run.datasetDir ?? (run.config as { dataset?: { dir?: string } }).dataset?.dir;
 if (!datasetDir) throw new Error("the run recorded no dataset directory");
 const test = readDataset(datasetDir).test;
 const started = performance.now();

@@ -47,6 +47,10 @@ describe("train on the fixture (wasm backend)", () => {
     expect(run.status).toBe("SUCCEEDED");
     expect(run.backend).toBe("wasm");
     expect(run.datasetChecksum).toMatch(/^[0-9a-f]{64}$/);
+    // The config is stored exactly as requested; what the trainer resolved has columns of its own.
+    expect(run.config).toEqual(config());
+    expect(run.datasetDir).toBe(FIXTURE_DIR);
+    expect(run.datasetSubset).toMatch(/2000 train/);
     expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(run.epochs[0].valAccuracy).toBeGreaterThan(0);
     expect(run.progress).toMatchObject({ epochs: 3, batches: 8 });

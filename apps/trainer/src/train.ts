@@ -123,7 +123,9 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
       backend: backend.backend,
       backendNote: backend.note,
       datasetChecksum: data.checksum,
-      config: { ...config, dataset: { dir: data.dir, source: data.source, subset: data.subset ?? null } } as object,
+      datasetDir: data.dir,
+      datasetSource: data.source,
+      datasetSubset: data.subset ?? null,
     },
   });
 

@@ -11,7 +11,7 @@ export function configNumber(config: RunConfig, key: string): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-/** The dataset directory the run trained on (for test image lookups). */
+/** The dataset directory that rows written before Run.datasetDir existed kept in their config. */
 export function configDatasetDir(config: RunConfig): string | null {
   const dataset = config.dataset;
   if (dataset && typeof dataset === "object" && "dir" in dataset) {
