@@ -1,5 +1,5 @@
 // Per-kernel profile of one training step (trainOnBatch, batch 64) of the reference CNN.
-// Usage: tsx bench/profile.ts [--backend cpu|native|wasm] [--steps 20]
+// Usage: tsx bench/profile.ts [--backend cpu|native|wasm] [--steps 20] [--architecture reference-cnn]
 import { loadFashionMnist } from "@fmnist/data";
 import { buildModel } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
@@ -48,7 +48,8 @@ function batch(start: number) {
   return { xs: tf.tensor4d(x, [B, 28, 28, 1]), ys: tf.tensor2d(y, [B, 10]) };
 }
 
-const model = buildModel("reference-cnn", { seed: 1, dropout: Number(arg("dropout", "0.5")) });
+const architecture = arg("architecture", "reference-cnn");
+const model = buildModel(architecture, { seed: 1, dropout: Number(arg("dropout", "0.5")) });
 model.compile({ optimizer: tf.train.adam(0.001), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
 for (let s = 0; s < 10; s++) {
   const { xs, ys } = batch(s * B);
@@ -101,6 +102,8 @@ console.log("by kernel:", [...byName.entries()].sort((a, b) => b[1] - a[1]).map(
 for (const r of rows.slice(0, Number(arg("top", "40")))) console.log(`${r.ms.toFixed(2).padStart(8)} ms  x${r.n}  ${r.k}`);
 console.log("tensors:", tf.memory().numTensors);
 if (backend === "native") {
-  const { nativeThreadInfo } = await import("../src/index");
+  const { nativeThreadInfo, kernelStats } = await import("../src/index");
   console.log("threads:", JSON.stringify(nativeThreadInfo()));
+  // Kernels this architecture's training step sends to tfjs's pure-JS implementations.
+  console.log(`JS fallbacks (${architecture}):`, [...kernelStats.fallback.keys()].sort().join(", ") || "none");
 }

@@ -9,10 +9,11 @@
  * own fields, so getWeights/setWeights and serialisation are unchanged. On any other backend the
  * original method runs.
  */
-import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+
 import * as tf from "@tensorflow/tfjs";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon";
-import { BACKEND_NAME, alloc, kernelStats } from "./kernels";
+import { alloc, BACKEND_NAME, kernelStats } from "./kernels";
 
 export const ADAM_KERNEL = "FmnistAdam";
 

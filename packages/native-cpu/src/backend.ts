@@ -12,8 +12,9 @@
  * - when a cpu kernel returns a view of an owned input (e.g. a contiguous Slice), that array is
  *   disowned too (see afterCpuKernel).
  */
-import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+
 import type * as tf from "@tensorflow/tfjs";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { setAfterCpuKernel } from "./kernels";
 
 type DataId = tf.TensorInfo["dataId"];

@@ -12,10 +12,11 @@
  * needs it (never for the first layer). Everything else (other backends, inference, dilations,
  * other activations, NCHW) goes to the original function.
  */
-import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+
 import * as tf from "@tensorflow/tfjs";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon";
-import { BACKEND_NAME, alloc, convParams, kernelStats } from "./kernels";
+import { alloc, BACKEND_NAME, convParams, kernelStats } from "./kernels";
 
 export const CONV_FUSED = "FmnistConvBiasAct";
 export const CONV_FUSED_GRAD_FILTER = "FmnistConvBiasActBackpropFilter";

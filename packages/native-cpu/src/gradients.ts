@@ -5,10 +5,11 @@
  * any other backend it runs tfjs's own formula. Gradients are registered per kernel name, not per
  * backend, hence the check at run time.
  */
-import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+
 import * as tf from "@tensorflow/tfjs";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon";
-import { BACKEND_NAME, alloc, kernelStats } from "./kernels";
+import { alloc, BACKEND_NAME, kernelStats } from "./kernels";
 
 export const RELU_GRAD_KERNEL = "FmnistReluGrad";
 

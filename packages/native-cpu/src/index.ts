@@ -15,14 +15,14 @@
 import { availableParallelism } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { adamKernel, patchAdam, setFusedAdam } from "./adam";
-import { type NativeAddon, type ThreadInfo, loadAddon } from "./addon";
+import { loadAddon, type NativeAddon, type ThreadInfo } from "./addon";
 import { makeNativeBackendClass } from "./backend";
 import { fusedConvKernels, installFusedConv, setFusedConv } from "./fused-conv";
 import { registerReluGradient, reluGradKernel } from "./gradients";
 import { BACKEND_NAME, copyCpuKernel, kernelStats, makeKernels } from "./kernels";
 
-export { BACKEND_NAME, kernelStats } from "./kernels";
 export { ADDON_PATH, BUILD_HINT, type ThreadInfo } from "./addon";
+export { BACKEND_NAME, kernelStats } from "./kernels";
 
 export interface NativeBackendOptions {
   /** OpenMP threads for the native kernels; default FMNIST_NATIVE_THREADS or every available core. */

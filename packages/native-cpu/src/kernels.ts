@@ -5,8 +5,9 @@
  * falls back to the cpu backend's kernel with the same backend instance, so results and tensor
  * bookkeeping stay those of the cpu backend.
  */
-import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+
 import * as tf from "@tensorflow/tfjs";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon";
 
 type TensorInfo = tf.TensorInfo;
@@ -239,6 +240,12 @@ export function makeKernels(addon: NativeAddon): tf.KernelConfig[] {
       } else if (sb === n && blockRepeat(a.shape, shape) !== undefined) {
         mode = 6;
         inner = blockRepeat(a.shape, shape)!;
+      } else if (shape.length <= 4) {
+        // Any other broadcast (a global-average-pooling gradient's [N,1,1,C] against [N,H,W,C]):
+        // one strided pass here, much faster than the cpu kernel's per-element index arithmetic.
+        const o = alloc(backend, n);
+        if (n > 0) broadcastBinary(op, av, a.shape, bv, b.shape, o, shape);
+        return out(backend, shape, o);
       } else return undefined;
       const o = alloc(backend, n);
       if (n > 0) addon.binary(op, av, bv, o, mode, inner);
@@ -447,26 +454,94 @@ export function makeKernels(addon: NativeAddon): tf.KernelConfig[] {
     return out(backend, r.shape, r.values);
   });
 
-  const sum = k(tf.Sum, ({ inputs, attrs }, backend) => {
-    const { x } = inputs as { x: TensorInfo };
-    const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+  /** Sum over leading axes (per-channel: bias gradients, batch-norm statistics) or trailing axes,
+   * natively; other axis sets return undefined (the cpu kernel). */
+  function reduceSum(backend: MathBackendCPU, x: TensorInfo, axis: number | number[], keepDims: boolean) {
     const xv = f32(backend, x);
     if (!xv) return undefined;
-    const rank = x.shape.length;
     const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
     if (axes.length === 0) return undefined;
     const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-    const prefix = axes.every((a, i) => a === i);
-    const suffix = axes.every((a, i) => a === rank - axes.length + i);
+    // Contiguous axes [first..last]: [outer, mid, inner] summed over mid.
+    const first = axes[0];
+    const last = axes[axes.length - 1];
+    if (last - first + 1 !== axes.length) return undefined;
     const o = alloc(backend, size(outShape));
-    if (prefix) {
-      const rows = size(x.shape.slice(0, axes.length));
-      addon.sumRows(xv, o, rows, o.length);
-    } else if (suffix) {
-      const cols = size(x.shape.slice(rank - axes.length));
-      addon.sumCols(xv, o, o.length, cols);
-    } else return undefined;
-    return out(backend, outShape, o);
+    const outer = size(x.shape.slice(0, first));
+    const mid = size(x.shape.slice(first, last + 1));
+    const inner = size(x.shape.slice(last + 1));
+    if (outer === 1) addon.sumRows(xv, o, mid, o.length);
+    else if (inner === 1) addon.sumCols(xv, o, o.length, mid);
+    else {
+      o.fill(0);
+      for (let p = 0; p < outer; p++) {
+        const base = p * inner;
+        for (let m = 0; m < mid; m++) {
+          const src = (p * mid + m) * inner;
+          for (let i = 0; i < inner; i++) o[base + i] += xv[src + i];
+        }
+      }
+    }
+    return { outShape, o, count: o.length === 0 ? 0 : xv.length / o.length };
+  }
+
+  const sum = k(tf.Sum, ({ inputs, attrs }, backend) => {
+    const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+    const r = reduceSum(backend, (inputs as { x: TensorInfo }).x, axis, keepDims);
+    return r && out(backend, r.outShape, r.o);
+  });
+
+  // Batch normalisation takes the moments of [N,H,W,C] over N,H,W every step: the cpu kernel
+  // transposes the whole activation first (most of a residual network's step before this).
+  const mean = k(tf.Mean, ({ inputs, attrs }, backend) => {
+    const { axis, keepDims } = attrs as unknown as tf.MeanAttrs;
+    const r = reduceSum(backend, (inputs as { x: TensorInfo }).x, axis, keepDims);
+    if (!r) return undefined;
+    const inv = 1 / r.count;
+    for (let i = 0; i < r.o.length; i++) r.o[i] *= inv;
+    return out(backend, r.outShape, r.o);
+  });
+
+  // Batch normalisation with per-channel (last axis) statistics: one pass with the per-channel
+  // scale and shift folded first, where the cpu kernel indexes four parameter arrays per element.
+  const batchNorm = k(tf.FusedBatchNorm, ({ inputs, attrs }, backend) => {
+    const { x, mean, variance, offset, scale } = inputs as { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
+    const { varianceEpsilon } = attrs as unknown as tf.FusedBatchNormAttrs;
+    const xv = f32(backend, x);
+    const mv = f32(backend, mean);
+    const vv = f32(backend, variance);
+    const ov = offset ? f32(backend, offset) : null;
+    const sv = scale ? f32(backend, scale) : null;
+    const c = x.shape[x.shape.length - 1];
+    const perChannel = (v: Float32Array | null | undefined) => v === null || (v !== undefined && v.length === c);
+    if (!xv || !perChannel(mv) || !perChannel(vv) || !perChannel(ov) || !perChannel(sv)) return undefined;
+    const mul = new Float32Array(c);
+    const add = new Float32Array(c);
+    for (let j = 0; j < c; j++) {
+      mul[j] = (sv ? sv[j] : 1) / Math.sqrt(vv![j] + varianceEpsilon);
+      add[j] = (ov ? ov[j] : 0) - mv![j] * mul[j];
+    }
+    const o = alloc(backend, xv.length);
+    for (let i = 0; i < xv.length; i += c) for (let j = 0; j < c; j++) o[i + j] = xv[i + j] * mul[j] + add[j];
+    return out(backend, [...x.shape], o);
+  });
+
+  // Tile that repeats the whole tensor along leading axes (the batch-norm gradient broadcasts its
+  // per-channel terms this way): block copies instead of the cpu kernel's per-element indexing.
+  const tile = k(tf.Tile, ({ inputs, attrs }, backend) => {
+    const { x } = inputs as { x: TensorInfo };
+    const { reps } = attrs as unknown as tf.TileAttrs;
+    const xv = f32(backend, x);
+    if (!xv || reps.length !== x.shape.length) return undefined;
+    // Leading axes of x of size 1 may repeat; from the first axis that is not repeated on, no
+    // repeats at all: then the output is `copies` back-to-back copies of x.
+    let k0 = 0;
+    while (k0 < reps.length && x.shape[k0] === 1) k0++;
+    for (let i = k0; i < reps.length; i++) if (reps[i] !== 1) return undefined;
+    const copies = reps.reduce((p, r) => p * r, 1);
+    const o = alloc(backend, xv.length * copies);
+    for (let c = 0; c < copies; c++) o.set(xv, c * xv.length);
+    return out(backend, x.shape.map((d, i) => d * reps[i]), o);
   });
 
   const softmax = k(tf.Softmax, ({ inputs, attrs }, backend) => {
@@ -492,6 +567,9 @@ export function makeKernels(addon: NativeAddon): tf.KernelConfig[] {
     batchMatMul,
     fusedMatMul,
     sum,
+    mean,
+    tile,
+    batchNorm,
     binary(tf.Add, Bin.Add),
     binary(tf.Sub, Bin.Sub),
     binary(tf.Multiply, Bin.Mul),
@@ -509,4 +587,41 @@ export function makeKernels(addon: NativeAddon): tf.KernelConfig[] {
     unary(tf.Relu6, Un.Relu6),
     unary(tf.Floor, Un.Floor),
   ];
+}
+
+const JS_OPS: Record<Bin, (x: number, y: number) => number> = {
+  [Bin.Add]: (x, y) => x + y,
+  [Bin.Sub]: (x, y) => x - y,
+  [Bin.Mul]: (x, y) => x * y,
+  [Bin.Div]: (x, y) => x / y,
+  [Bin.Max]: Math.max,
+  [Bin.Min]: Math.min,
+  [Bin.SqDiff]: (x, y) => (x - y) * (x - y),
+};
+
+/** a op b broadcast to `shape` (rank <= 4), with strides 0 along broadcast axes. */
+function broadcastBinary(op: Bin, av: Float32Array, aShape: number[], bv: Float32Array, bShape: number[], o: Float32Array, shape: number[]): void {
+  const pad = (s: number[]) => [...new Array(4 - s.length).fill(1), ...s];
+  const S = pad(shape);
+  const strides = (s: number[]) => {
+    const p = pad(s);
+    const st = [0, 0, 0, 0];
+    let acc = 1;
+    for (let i = 3; i >= 0; i--) {
+      st[i] = p[i] === 1 ? 0 : acc;
+      acc *= p[i];
+    }
+    return st;
+  };
+  const sa = strides(aShape);
+  const sb = strides(bShape);
+  const f = JS_OPS[op];
+  let idx = 0;
+  for (let i0 = 0; i0 < S[0]; i0++)
+    for (let i1 = 0; i1 < S[1]; i1++)
+      for (let i2 = 0; i2 < S[2]; i2++) {
+        let ia = i0 * sa[0] + i1 * sa[1] + i2 * sa[2];
+        let ib = i0 * sb[0] + i1 * sb[1] + i2 * sb[2];
+        for (let i3 = 0; i3 < S[3]; i3++, ia += sa[3], ib += sb[3]) o[idx++] = f(av[ia], bv[ib]);
+      }
 }

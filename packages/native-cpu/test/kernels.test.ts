@@ -309,7 +309,7 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
     );
   });
 
-  it("broadcasts it does not cover fall back to the cpu kernel with the same result", async () => {
+  it("broadcasts the addon does not cover give the cpu kernel's result", async () => {
     const av = rand(4 * 1 * 6, 19);
     const bv = rand(5 * 1, 20);
     await same(() => tf.add(tf.tensor3d(av, [4, 1, 6]), tf.tensor2d(bv, [5, 1])), 0);
@@ -327,6 +327,31 @@ describe.skipIf(!reg.ok)("native backend vs cpu backend", () => {
     );
     // Not a prefix or suffix of the axes, or not float32: the cpu kernel, same result.
     await same(() => [tf.sum(tf.tensor4d(xv, [16, 26, 26, 32]), [1, 3]), tf.sum(tf.tensor1d([1, 2, 3], "int32"))], 1e-5);
+  });
+
+  it("mean over leading axes (batch-norm moments) and trailing axes, tile along leading axes, with gradients", async () => {
+    const x = () => tf.tensor4d(rand(2 * 5 * 5 * 3, 21), [2, 5, 5, 3]);
+    await same(() => [tf.mean(x(), [0, 1, 2]), tf.mean(x(), [0, 1, 2], true), tf.mean(x(), [2, 3]), tf.moments(x(), [0, 1, 2]).variance], 1e-4, ["Mean"]);
+    const c = () => tf.tensor4d(rand(3, 22), [1, 1, 1, 3]);
+    await same(() => [tf.tile(c(), [2, 5, 5, 1]), tf.tile(tf.tensor2d(rand(6, 23), [1, 6]), [4, 1])], 1e-6, ["Tile"]);
+    // Middle axes (global average pooling): a strided pass.
+    await same(() => [tf.mean(x(), [1, 2]), tf.sum(x(), [1, 2], true)], 1e-5, ["Mean", "Sum"]);
+    // Batch normalisation, inference (moving statistics) and training (batch moments), and a
+    // [N,1,1,C] x [N,H,W,C] broadcast (the pooling gradient).
+    const ch = (seed: number) => tf.tensor1d(rand(3, seed).map((v) => v + 1.5));
+    await same(() => [tf.batchNorm(x(), ch(31), ch(32), ch(33), ch(34), 1e-3), tf.batchNorm(x(), ch(31), ch(32), undefined, undefined, 1e-3)], 1e-5, ["FusedBatchNorm"]);
+    await same(() => [tf.mul(tf.tensor4d(rand(6, 35), [2, 1, 1, 3]), x()), tf.sub(x(), tf.tensor4d(rand(6, 36), [2, 1, 1, 3]))], 1e-6, ["Multiply", "Sub"]);
+    // Not a leading-axis repeat: the cpu kernel, same result.
+    await same(() => tf.tile(tf.tensor2d(rand(6, 24), [2, 3]), [1, 2]));
+    // The batch-norm training step's gradients go through Mean and Tile.
+    await same(() => {
+      const gamma = tf.tensor1d([0.5, 1, 2]);
+      const g = tf.grad((a: tf.Tensor) => {
+        const m = tf.moments(a, [0, 1, 2]);
+        return tf.batchNorm(a, m.mean, m.variance, tf.tensor1d([0, 0.1, -0.2]), gamma, 1e-3).square().sum();
+      });
+      return g(x());
+    }, 1e-3);
   });
 
   it("Adam: the fused step gives bit-identical weights to the cpu backend after 5 steps", async () => {
