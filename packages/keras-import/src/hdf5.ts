@@ -20,14 +20,13 @@ let counter = 0;
 export class Hdf5Reader {
   private constructor(
     private readonly file: InstanceType<typeof h5wasm.File>,
-    private readonly fsName: string,
     private readonly unlink: () => void,
   ) {}
 
   static async open(bytes: Uint8Array, what: string): Promise<Hdf5Reader> {
     if (!isHdf5(bytes)) fail(`${what} is not an HDF5 file (no HDF5 signature)`);
     const Module = await h5wasm.ready;
-    const fsName = `/keras-import-${process_id()}-${++counter}.h5`;
+    const fsName = `/keras-import-${processId()}-${++counter}.h5`;
     Module.FS.writeFile(fsName, bytes);
     const unlink = () => {
       try {
@@ -46,7 +45,7 @@ export class Hdf5Reader {
       unlink();
       fail(`${what} is a truncated or corrupt HDF5 file`);
     }
-    return new Hdf5Reader(file, fsName, unlink);
+    return new Hdf5Reader(file, unlink);
   }
 
   close(): void {
@@ -115,7 +114,7 @@ export class Hdf5Reader {
   }
 }
 
-function process_id(): string {
+function processId(): string {
   return Math.random().toString(36).slice(2, 8);
 }
 

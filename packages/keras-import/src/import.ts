@@ -73,20 +73,16 @@ function shapeKey(shape: (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? "None" : d)).join(", ")}]`;
 }
 
-function build(spec: KerasModelSpec, format: KerasFormat, kerasVersion: string, readWeights: WeightSource): ImportedKerasModel {
-  const declared = spec.inputShape.slice(1);
-  const matches = (s: number[]) => declared.length === s.length && declared.every((d, i) => d === s[i]);
-  if (!matches([28, 28, 1]) && !matches([28, 28]) && !matches([784])) {
-    fail(`the model expects inputs of shape ${shapeKey(spec.inputShape)}; Fashion-MNIST images are 28x28x1 (accepted: (28,28,1), (28,28) or (784,))`);
-  }
-  // Our pipeline feeds [N,28,28,1] everywhere; a model declared on (28,28) or (784,) gets a reshape
-  // in front (the same row-major pixel order, so it computes exactly what the original does).
-  const input = tf.input({ shape: [...IMAGE_SHAPE], name: spec.inputName });
-  const tensors = new Map<string, tf.SymbolicTensor>();
-  tensors.set(`${spec.inputName}:0:0`, matches([28, 28, 1]) ? input : (tf.layers.reshape({ name: `${spec.inputName}_reshape`, targetShape: declared as number[] }).apply(input) as tf.SymbolicTensor));
+interface BuiltLayer {
+  keras: KerasLayer;
+  tfjs: tf.layers.Layer;
+  params: number;
+}
 
+/** Applies every layer in config order to its inputs' symbolic tensors; returns the model output.
+ * The parameter budget is checked before each layer allocates its weights. */
+function buildGraph(spec: KerasModelSpec, tensors: Map<string, tf.SymbolicTensor>, built: BuiltLayer[]): tf.SymbolicTensor {
   let params = 0;
-  const built: { keras: KerasLayer; tfjs: tf.layers.Layer; params: number }[] = [];
   const names = new Set<string>([spec.inputName]);
   for (const k of spec.layers) {
     if (names.has(k.name)) fail(`two layers are named ${k.name}`);
@@ -107,15 +103,38 @@ function build(spec: KerasModelSpec, format: KerasFormat, kerasVersion: string, 
       if (e instanceof KerasImportError) throw e;
       fail(`layer ${k.name} (${k.className}) cannot be applied to input shape ${ins.map((x) => shapeKey(x.shape)).join(" and ")}: ${e instanceof Error ? e.message : String(e)}`);
     }
+    built.push({ keras: k, tfjs: layer, params: p });
     if (Array.isArray(out)) fail(`layer ${k.name} has several outputs, which is not supported`);
     tensors.set(`${k.name}:0:0`, out);
-    built.push({ keras: k, tfjs: layer, params: p });
   }
   const [outName, outNode, outTensor] = spec.outputs[0];
   const output = tensors.get(`${outName}:${outNode}:${outTensor}`);
   if (!output) fail(`the model's output ${outName} is not a layer of the model`);
-  const outShape = output.shape;
-  if (outShape.length !== 2 || outShape[1] !== 10) fail(`the model's output has shape ${shapeKey(outShape)}; a Fashion-MNIST classifier outputs 10 class scores`);
+  if (output.shape.length !== 2 || output.shape[1] !== 10) fail(`the model's output has shape ${shapeKey(output.shape)}; a Fashion-MNIST classifier outputs 10 class scores`);
+  return output;
+}
+
+function build(spec: KerasModelSpec, format: KerasFormat, kerasVersion: string, readWeights: WeightSource): ImportedKerasModel {
+  const declared = spec.inputShape.slice(1);
+  const matches = (s: number[]) => declared.length === s.length && declared.every((d, i) => d === s[i]);
+  if (!matches([28, 28, 1]) && !matches([28, 28]) && !matches([784])) {
+    fail(`the model expects inputs of shape ${shapeKey(spec.inputShape)}; Fashion-MNIST images are 28x28x1 (accepted: (28,28,1), (28,28) or (784,))`);
+  }
+  // Our pipeline feeds [N,28,28,1] everywhere; a model declared on (28,28) or (784,) gets a reshape
+  // in front (the same row-major pixel order, so it computes exactly what the original does).
+  const input = tf.input({ shape: [...IMAGE_SHAPE], name: spec.inputName });
+  const tensors = new Map<string, tf.SymbolicTensor>();
+  tensors.set(`${spec.inputName}:0:0`, matches([28, 28, 1]) ? input : (tf.layers.reshape({ name: `${spec.inputName}_reshape`, targetShape: declared as number[] }).apply(input) as tf.SymbolicTensor));
+
+  const built: BuiltLayer[] = [];
+  let output: tf.SymbolicTensor;
+  try {
+    output = buildGraph(spec, tensors, built);
+  } catch (e) {
+    // Layers applied before the refusal hold (zero) weights: free them, leave nothing behind.
+    for (const b of built) if (b.tfjs.built) b.tfjs.dispose();
+    throw e;
+  }
 
   const model = tf.model({ inputs: input, outputs: output, name: spec.name });
   try {
