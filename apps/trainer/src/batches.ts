@@ -31,6 +31,7 @@ export async function predictProbabilities(
   images: Uint8Array,
   labels: Uint8Array,
   batchSize = 500,
+  onBatch?: (done: number, total: number) => void | Promise<void>,
 ): Promise<Float32Array> {
   const count = labels.length;
   const out = new Float32Array(count * 10);
@@ -39,6 +40,7 @@ export async function predictProbabilities(
     const probs = tf.tidy(() => model.predict(makeBatch(images, labels, start, end).xs) as tf.Tensor);
     out.set(await probs.data(), start * 10);
     probs.dispose();
+    await onBatch?.(end, count);
     // A turn of the event loop per batch, so the worker's lease heartbeat can fire (see train.ts).
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

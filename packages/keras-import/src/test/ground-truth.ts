@@ -9,6 +9,7 @@ export interface GroundTruth {
   file: string;
   kerasVersion: string;
   params: number;
+  sha256: string;
   accuracy: number;
   /** Rows = true label, columns = predicted. */
   confusion: number[][];
@@ -37,7 +38,9 @@ export function readGroundTruth(): GroundTruth[] {
     for (const row of section.matchAll(/^\| (\d) [A-Za-z/ -]+\|((?: \d+ \|){10})$/gm)) {
       confusion[Number(row[1])] = row[2].split("|").map((s) => s.trim()).filter(Boolean).map(Number);
     }
-    out.push({ file, kerasVersion, params: Number(params.replace(/,/g, "")), accuracy: Number(acc[1]), confusion, probabilities });
+    const sha = text.match(new RegExp(`^([0-9a-f]{64})  ${file.replace(/\./g, "\\.")}$`, "m"));
+    if (!sha) throw new Error(`no sha256 for ${file} in the README`);
+    out.push({ file, kerasVersion, sha256: sha[1], params: Number(params.replace(/,/g, "")), accuracy: Number(acc[1]), confusion, probabilities });
   }
   return out;
 }
