@@ -51,7 +51,11 @@ export async function predictProbabilities(
   model: tf.LayersModel,
   images: Uint8Array,
   labels: Uint8Array,
-  { batchSize = 500, mirrored = false }: { batchSize?: number; mirrored?: boolean } = {},
+  {
+    batchSize = 500,
+    mirrored = false,
+    onBatch,
+  }: { batchSize?: number; mirrored?: boolean; onBatch?: (done: number, total: number) => void | Promise<void> } = {},
 ): Promise<Float32Array> {
   const count = labels.length;
   const out = new Float32Array(count * 10);
@@ -66,6 +70,7 @@ export async function predictProbabilities(
     });
     out.set(await probs.data(), start * 10);
     probs.dispose();
+    await onBatch?.(end, count);
     // A turn of the event loop per batch, so the worker's lease heartbeat can fire (see train.ts).
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

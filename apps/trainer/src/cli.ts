@@ -1,7 +1,10 @@
 #!/usr/bin/env -S npx tsx
+import { readFileSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import { createDb } from "@fmnist/db/client";
 import { databaseUrl } from "@fmnist/db/config";
 import { migrate } from "@fmnist/db/migrate";
+import { KerasImportError, LIMITS } from "@fmnist/keras-import";
 import {
   ARCHITECTURE_NAMES,
   BACKEND_PREFERENCES,
@@ -14,6 +17,7 @@ import {
   trainConfigSchema,
 } from "@fmnist/model";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { importModelRun } from "./import-run";
 import { terminalReporter } from "./progress";
 import { train } from "./train";
 import { defaultWorkerId, runWorker } from "./worker";
@@ -140,6 +144,48 @@ program
         },
         stop.signal,
       );
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+program
+  .command("import-model")
+  .description("import a Keras model (.keras, or a whole-model .h5) as a run: evaluated on the test set and exported like a trained run")
+  .argument("<file>", "the .keras or .h5 file")
+  .option("-n, --name <name>", "run name (default: the file name and Keras version)")
+  .addOption(new Option("--backend <name>", "tfjs backend for the evaluation").choices(BACKEND_PREFERENCES).default(process.env.TRAINER_BACKEND || "auto"))
+  .option("--data-dir <dir>", "directory with the four IDX files (default: as for train)")
+  .option("--artifacts-dir <dir>", "where models are exported (default: ARTIFACTS_DIR or ./data/artifacts)")
+  .action(async (file: string, o) => {
+    // `pnpm import-model` runs in the trainer's directory: resolve the path where it was typed.
+    const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
+    let bytes: Uint8Array;
+    try {
+      const size = statSync(path).size;
+      if (size > LIMITS.maxFileBytes) throw new Error(`${file} is ${size} bytes (limit ${LIMITS.maxFileBytes})`);
+      bytes = new Uint8Array(readFileSync(path));
+    } catch (e) {
+      console.error(`error: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? `no such file: ${path}` : (e as Error).message}`);
+      process.exit(2);
+    }
+    await migrate(databaseUrl());
+    const db = createDb();
+    try {
+      const result = await importModelRun({
+        db,
+        bytes,
+        fileName: basename(path),
+        name: o.name,
+        backend: o.backend,
+        dataDir: o.dataDir,
+        artifactsDir: o.artifactsDir,
+        log: (s) => console.error(s),
+      });
+      console.log(result.runId);
+    } catch (e) {
+      console.error(`error: ${e instanceof KerasImportError ? "refused: " : ""}${(e as Error).message}`);
+      process.exitCode = 1;
     } finally {
       await db.$disconnect();
     }

@@ -1,13 +1,11 @@
-import { join } from "node:path";
 import { FIXTURE_DIR, gather, loadFashionMnist, readDataset, stratifiedSplit } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
-import { argmaxRows, buildModel, classificationReport, confusionMatrix, learningRateAt, type TrainConfig } from "@fmnist/model";
+import { buildModel, learningRateAt, type TrainConfig } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "./backend/select-backend";
-import { lossAndAccuracy, predictProbabilities } from "./batches";
 import { codeVersion } from "./code-version";
-import { exportLayersModel } from "./export-model";
+import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 import {
   BestCheckpoint,
   type Callback,
@@ -168,53 +166,14 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
     // Evaluate and export the kept checkpoint, not the last epoch's weights.
     const kept = checkpoint.restore(model);
     reporter.log(`evaluating the weights of epoch ${kept.epoch} on ${data.test.count} test images`);
-    const probs = await predictProbabilities(model, data.test.images, data.test.labels);
-    const test = lossAndAccuracy(probs, data.test.labels);
-    const tta = lossAndAccuracy(await predictProbabilities(model, data.test.images, data.test.labels, { mirrored: true }), data.test.labels);
-    const predicted = argmaxRows(probs);
-    const cm = confusionMatrix(data.test.labels, predicted);
-    const report = classificationReport(cm);
-    const misclassified: { testIndex: number; trueLabel: number; predLabel: number; confidence: number; probabilities: number[] }[] = [];
-    for (let i = 0; i < data.test.count; i++) {
-      if (predicted[i] !== data.test.labels[i]) {
-        const p = Array.from(probs.subarray(i * 10, i * 10 + 10), (v) => Math.round(v * 1e6) / 1e6);
-        misclassified.push({ testIndex: i, trueLabel: data.test.labels[i], predLabel: predicted[i], confidence: p[predicted[i]], probabilities: p });
-      }
-    }
-
-    const root = options.artifactsDir ?? defaultArtifactsDir();
-    const exported = await exportLayersModel(model, join(root, "runs", runId));
+    const test = await evaluateOnTestSet(model, data.test);
     const totalImages = epochs.reduce((s, e) => s + (e.imagesPerSec * e.durationMs) / 1000, 0);
     const trainMs = epochs.reduce((s, e) => s + e.durationMs, 0);
-    await db.$transaction(async (tx) => {
-      const evaluation = await tx.evaluation.create({
-        data: {
-          runId,
-          testAccuracy: test.accuracy,
-          testLoss: test.loss,
-          numExamples: data.test.count,
-          confusionMatrix: cm,
-          report: report as object,
-        },
-      });
-      await tx.misclassified.createMany({ data: misclassified.map((m) => ({ ...m, evaluationId: evaluation.id })) });
-      await tx.artifact.createMany({
-        data: exported.files.map((f) => ({ runId, kind: f.name === "model.json" ? "tfjs-layers-model" : "tfjs-weights", path: `runs/${runId}/${f.name}`, sizeBytes: f.sizeBytes })),
-      });
-      await tx.run.update({
-        where: { id: runId },
-        data: {
-          status: "SUCCEEDED",
-          finishedAt: new Date(),
-          testAccuracy: test.accuracy,
-          testAccuracyTta: tta.accuracy,
-          testLoss: test.loss,
-          durationMs: Date.now() - started,
-          imagesPerSec: trainMs > 0 ? totalImages / (trainMs / 1000) : null,
-        },
-      });
+    const exported = await exportAndRecord(db, runId, model, test, options.artifactsDir ?? defaultArtifactsDir(), {
+      durationMs: Date.now() - started,
+      imagesPerSec: trainMs > 0 ? totalImages / (trainMs / 1000) : null,
     });
-    reporter.log(`with mirror test-time augmentation: ${(tta.accuracy * 100).toFixed(2)}%`);
+    reporter.log(`with mirror test-time augmentation: ${(test.accuracyTta * 100).toFixed(2)}%`);
     reporter.finished({ runId, testAccuracy: test.accuracy, testLoss: test.loss, bestEpoch: kept.epoch, modelDir: exported.dir });
     return {
       runId,
@@ -223,7 +182,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
       epochs,
       bestEpoch: kept.epoch,
       testAccuracy: test.accuracy,
-      testAccuracyTta: tta.accuracy,
+      testAccuracyTta: test.accuracyTta,
       modelDir: exported.dir,
       tensorsAfterEpoch,
     };

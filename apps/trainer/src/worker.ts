@@ -1,6 +1,8 @@
 import { hostname } from "node:os";
 import type { Db } from "@fmnist/db/client";
+import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
 import { parseTrainConfig, requestedTrainConfig } from "@fmnist/model";
+import { importModelRun, readStoredSource } from "./import-run";
 import { type ProgressReporter, silentReporter } from "./progress";
 import { claimNextRun, failExpiredLeases, requeue, startHeartbeat } from "./queue";
 import { train } from "./train";
@@ -44,6 +46,23 @@ export async function runWorker(options: WorkerOptions, signal?: AbortSignal): P
     // Renew well before expiry; the timer fires between batches because training yields.
     const heartbeat = startHeartbeat(db, run.id, workerId, leaseMs);
     try {
+      if (run.kind === "imported") {
+        // An upload from the dashboard: the file was checked on upload and stored with the run.
+        const root = options.artifactsDir ?? defaultArtifactsDir();
+        const result = await importModelRun({
+          db,
+          runId: run.id,
+          bytes: readStoredSource(root, run.id, run.sourceFormat),
+          fileName: run.sourceFileName ?? "model",
+          name: run.name,
+          dataDir: options.dataDir,
+          artifactsDir: root,
+          log: (s) => log(`run ${run.id}: ${s}`),
+        });
+        log(`run ${run.id}: SUCCEEDED (imported, test accuracy ${(result.testAccuracy * 100).toFixed(2)}%)`);
+        processed++;
+        continue;
+      }
       const result = await train({
         db,
         // A re-queued run's config names the dataset directory it was reading; map it back.

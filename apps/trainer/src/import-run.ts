@@ -1,0 +1,150 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type FashionMnist, loadFashionMnist, readDataset } from "@fmnist/data";
+import type { Db } from "@fmnist/db/client";
+import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
+import { type ImportedKerasModel, importKerasModel, type KerasFormat } from "@fmnist/keras-import";
+import type { BackendPreference } from "@fmnist/model/train-config";
+import { selectBackend } from "./backend/select-backend";
+import { codeVersion } from "./code-version";
+import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
+
+/** Where an imported run keeps the file it came from: a fixed name, never the uploader's. */
+export function sourceFilePath(artifactsRoot: string, runId: string, format: KerasFormat | string): string {
+  return join(artifactsRoot, "runs", runId, format === "h5" ? "source.h5" : "source.keras");
+}
+
+export interface ImportRunOptions {
+  db: Db;
+  bytes: Uint8Array;
+  /** The file's own name, as the person gave it (recorded, shown, never used as a path). */
+  fileName: string;
+  name?: string;
+  /** A run already recorded (an upload the worker claimed); without it a new run is created only
+   * once the file has been read and checked, so a refused file records nothing. */
+  runId?: string;
+  dataDir?: string;
+  artifactsDir?: string;
+  backend?: BackendPreference;
+  log?: (message: string) => void;
+  /** How often evaluation progress is written to the run (ms). */
+  progressIntervalMs?: number;
+}
+
+export interface ImportRunResult {
+  runId: string;
+  testAccuracy: number;
+  testLoss: number;
+  paramCount: number;
+  kerasVersion: string;
+  format: KerasFormat;
+  modelDir: string;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Imports a Keras model file as a run of kind "imported": no epochs, evaluated on the real test
+ * set and exported exactly like a trained run (same evaluation, same artifacts, same records). */
+export async function importModelRun(options: ImportRunOptions): Promise<ImportRunResult> {
+  const { db } = options;
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const backend = await selectBackend(options.backend ?? "auto");
+  log(`backend: ${backend.backend} (${backend.note})`);
+  let imported: ImportedKerasModel | undefined;
+  let runId = options.runId;
+  try {
+    imported = await importKerasModel(options.bytes, options.fileName);
+    log(
+      `${options.fileName}: ${imported.modelClass} model "${imported.modelName}" saved by Keras ${imported.kerasVersion} (${imported.format}), ` +
+        `${imported.layers.length} layers, ${imported.paramCount.toLocaleString("en")} parameters`,
+    );
+    const data: FashionMnist = options.dataDir ? readDataset(options.dataDir) : await loadFashionMnist({ progress: true });
+    const sha256 = sha256Hex(options.bytes);
+    const name = options.name?.trim() || `${options.fileName} (Keras ${imported.kerasVersion})`;
+    const source = {
+      fileName: options.fileName,
+      sha256,
+      format: imported.format,
+      kerasVersion: imported.kerasVersion,
+      modelClass: imported.modelClass,
+      modelName: imported.modelName,
+      params: imported.paramCount,
+      inputShape: imported.kerasInputShape,
+      layers: imported.layers,
+    };
+    const fields = {
+      name,
+      kind: "imported",
+      architecture: "imported",
+      config: { name, source, dataset: { dir: data.dir, source: data.source, subset: data.subset ?? null } } as object,
+      seed: 0,
+      epochsPlanned: 0,
+      sourceFileName: options.fileName,
+      sourceSha256: sha256,
+      sourceFormat: imported.format,
+      kerasVersion: imported.kerasVersion,
+      backend: backend.backend,
+      backendNote: backend.note,
+      datasetChecksum: data.checksum,
+      codeVersion: codeVersion(),
+    };
+    const run = runId
+      ? await db.run.update({ where: { id: runId }, data: { ...fields, status: "RUNNING", error: null } })
+      : await db.run.create({ data: { ...fields, status: "RUNNING", startedAt: new Date() } });
+    runId = run.id;
+    const root = options.artifactsDir ?? defaultArtifactsDir();
+    // Keep the original file beside the export (the upload route wrote it there already).
+    const sourcePath = sourceFilePath(root, runId, imported.format);
+    if (!options.runId) {
+      mkdirSync(join(root, "runs", runId), { recursive: true });
+      writeFileSync(`${sourcePath}.tmp`, options.bytes);
+      renameSync(`${sourcePath}.tmp`, sourcePath);
+    }
+
+    log(`evaluating on ${data.test.count} test images from ${data.dir}`);
+    const every = options.progressIntervalMs ?? 500;
+    let lastWrite = 0;
+    const evalStart = Date.now();
+    const test = await evaluateOnTestSet(imported.model, data.test, async (done, total) => {
+      if (Date.now() - lastWrite < every && done < total) return;
+      lastWrite = Date.now();
+      const imagesPerSec = done / Math.max((Date.now() - evalStart) / 1000, 1e-3);
+      await db.run.update({
+        where: { id: runId },
+        data: { progress: { phase: "evaluating", epoch: 0, epochs: 0, batch: done, batches: total, imagesPerSec, etaSeconds: (total - done) / imagesPerSec } },
+      });
+    });
+    const exported = await exportAndRecord(db, runId, imported.model, test, root, { durationMs: Date.now() - started }, [
+      { kind: "keras-source", path: `runs/${runId}/${sourcePath.split("/").pop()}`, sizeBytes: options.bytes.length },
+    ]);
+    log(`test accuracy ${(test.accuracy * 100).toFixed(2)}% (loss ${test.loss.toFixed(4)}); exported to ${exported.dir}`);
+    return {
+      runId,
+      testAccuracy: test.accuracy,
+      testLoss: test.loss,
+      paramCount: imported.paramCount,
+      kerasVersion: imported.kerasVersion,
+      format: imported.format,
+      modelDir: exported.dir,
+    };
+  } catch (e) {
+    // A refusal before the run exists records nothing; a failure after it marks the run FAILED.
+    if (runId) {
+      await db.run
+        .update({ where: { id: runId }, data: { status: "FAILED", error: (e instanceof Error ? e.message : String(e)).slice(0, 4000), finishedAt: new Date() } })
+        .catch(() => undefined);
+    }
+    throw e;
+  } finally {
+    imported?.model.dispose();
+  }
+}
+
+/** The worker's side of an upload: the file the web app stored under the run's directory. */
+export function readStoredSource(artifactsRoot: string, runId: string, format: string | null): Uint8Array {
+  return new Uint8Array(readFileSync(sourceFilePath(artifactsRoot, runId, format ?? "keras")));
+}

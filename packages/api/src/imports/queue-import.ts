@@ -1,0 +1,78 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Db } from "@fmnist/db/client";
+import { importKerasModel } from "@fmnist/keras-import";
+
+/** Largest upload accepted (FMNIST_IMPORT_MAX_BYTES; default 64 MiB, far above any Fashion-MNIST
+ * model: the five real ones are 0.4-3 MB). */
+export function importMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.FMNIST_IMPORT_MAX_BYTES);
+  return Number.isFinite(v) && v > 0 ? Math.floor(v) : 64 * 1024 * 1024;
+}
+
+export interface QueuedImport {
+  id: string;
+  name: string;
+  format: string;
+  kerasVersion: string;
+  params: number;
+  sha256: string;
+}
+
+/** Same name rule as the trainer's: what the person typed, else the file name and Keras version. */
+const runName = (name: string | undefined, fileName: string, kerasVersion: string) => name?.trim().slice(0, 200) || `${fileName} (Keras ${kerasVersion})`;
+
+/**
+ * An uploaded model file becomes a QUEUED run of kind "imported" that a worker evaluates (like a
+ * queued training run). The file is read and translated here first, so a refused file (zip slip,
+ * truncated, unknown layer, wrong weight shape...) throws KerasImportError with nothing recorded
+ * and nothing written; an accepted one is stored as runs/<id>/source.<keras|h5> under a fixed name.
+ */
+export async function queueImport(options: { db: Db; bytes: Uint8Array; fileName: string; name?: string; artifactsRoot: string }): Promise<QueuedImport> {
+  const { db, bytes } = options;
+  const fileName = options.fileName.replace(/[\u0000-\u001f]/g, "").slice(0, 255) || "model";
+  const imported = await importKerasModel(bytes, fileName);
+  imported.model.dispose();
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const name = runName(options.name, fileName, imported.kerasVersion);
+  const source = {
+    fileName,
+    sha256,
+    format: imported.format,
+    kerasVersion: imported.kerasVersion,
+    modelClass: imported.modelClass,
+    modelName: imported.modelName,
+    params: imported.paramCount,
+    inputShape: imported.kerasInputShape,
+    layers: imported.layers,
+  };
+  const run = await db.run.create({
+    data: {
+      name,
+      kind: "imported",
+      architecture: "imported",
+      config: { name, source } as object,
+      seed: 0,
+      status: "QUEUED",
+      epochsPlanned: 0,
+      sourceFileName: fileName,
+      sourceSha256: sha256,
+      sourceFormat: imported.format,
+      kerasVersion: imported.kerasVersion,
+    },
+  });
+  const dir = join(options.artifactsRoot, "runs", run.id);
+  const path = join(dir, imported.format === "h5" ? "source.h5" : "source.keras");
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${path}.tmp`, bytes);
+    renameSync(`${path}.tmp`, path);
+  } catch (e) {
+    // No run without its file: a worker could never finish it.
+    rmSync(dir, { recursive: true, force: true });
+    await db.run.delete({ where: { id: run.id } }).catch(() => undefined);
+    throw e;
+  }
+  return { id: run.id, name, format: imported.format, kerasVersion: imported.kerasVersion, params: imported.paramCount, sha256 };
+}

@@ -1,0 +1,3 @@
+export { KerasImportError, LIMITS } from "./errors";
+export { IMAGE_SHAPE, type ImportedKerasModel, importKerasModel, type KerasFormat, toSnakeCase } from "./import";
+export { SUPPORTED_LAYERS } from "./layers";
