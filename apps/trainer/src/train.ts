@@ -10,6 +10,7 @@ import { codeVersion } from "./code-version";
 import { exportLayersModel } from "./export-model";
 import { renewLease } from "./queue";
 import { type EpochSummary, type Progress, type ProgressReporter, silentReporter } from "./progress";
+import { waitWhileHeld } from "./test-hold";
 
 export interface TrainOptions {
   db: Db;
@@ -160,6 +161,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
       reporter.epochStarted(epoch, config.epochs, batches);
       for (let b = 0; b < batches; b++) {
         if (cancelRequested || options.shouldStop?.()) throw new RunCancelled();
+        await waitWhileHeld(epoch, () => cancelRequested || Boolean(options.shouldStop?.()));
         // Let timers run: tfjs settles its promises as microtasks, so without this turn of the event
         // loop an epoch starves the worker's lease heartbeat and a live run's lease lapses mid-epoch.
         await new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,0 +1,12 @@
+/**
+ * Runs once when the server starts (Next's instrumentation hook). It starts the lease sweep: a run
+ * whose worker died is marked FAILED within FMNIST_LEASE_SWEEP_MS (5 s) of its lease running out,
+ * even when no worker is alive, without the dashboard's reads doing writes.
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { db } = await import("@fmnist/db/client");
+  const { startLeaseSweep } = await import("@fmnist/db/leases");
+  const intervalMs = Number(process.env.FMNIST_LEASE_SWEEP_MS ?? 5_000);
+  startLeaseSweep(db(), { intervalMs: Number.isFinite(intervalMs) && intervalMs > 0 ? intervalMs : 5_000 });
+}
