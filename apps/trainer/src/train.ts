@@ -18,6 +18,7 @@ import {
 import type { EpochSummary, Progress, ProgressReporter } from "./progress";
 import { silentReporter } from "./progress";
 import { startHeartbeat } from "./queue";
+import { waitWhileHeld } from "./test-hold";
 
 export interface TrainOptions {
   db: Db;
@@ -149,6 +150,8 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
     terminal(reporter, checkpoint),
     recorder.callback(checkpoint),
     ...(config.patience > 0 ? [new EarlyStopping(config.patience)] : []),
+    // Test-only (FMNIST_TEST_HOLD_FILE): e2e tests hold a run between batches instead of racing it.
+    { onBatchBegin: (t) => waitWhileHeld(Math.floor(t) + 1, () => recorder.cancelRequested || Boolean(options.shouldStop?.())) },
   ];
 
   try {

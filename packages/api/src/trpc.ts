@@ -3,12 +3,13 @@
  * formatter that turns zod failures into a readable BAD_REQUEST message with field errors, and the
  * procedure builders every router uses.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createDb, db as sharedDb, type Db } from "@fmnist/db/client";
 import { databaseKind, databaseUrl } from "@fmnist/db/config";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
+import { describeUnstorable, findUnstorableString } from "./lib/storable";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -50,14 +51,35 @@ export function describeZodError(error: ZodError): string {
     .join("; ");
 }
 
+const INTERNAL_PREFIX = "Internal error (request id ";
+
+/**
+ * An unexpected failure's message can carry database internals (Prisma's "Invalid
+ * `prisma.run.findUnique()` invocation ...", SQL state codes, file paths). The caller gets a short
+ * message with a request id; the server log gets the whole error under that id. Idempotent, so the
+ * procedure middleware and the HTTP error formatter can both apply it.
+ */
+export function hideInternals(error: TRPCError, path?: string): void {
+  if (error.code !== "INTERNAL_SERVER_ERROR" || error.message.startsWith(INTERNAL_PREFIX)) return;
+  const requestId = randomUUID();
+  console.error(`[request ${requestId}] ${path ?? "?"} failed:`, error.cause ?? error);
+  error.message = `${INTERNAL_PREFIX}${requestId}); the server log has the details.`;
+  // The stack would name server files; it is logged above.
+  error.stack = error.message;
+}
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, path }) {
     const zodError = error.cause instanceof ZodError ? error.cause : null;
+    hideInternals(error, path);
+    // Never a stack in a response (tRPC adds one in development), never a database message.
+    const { stack: _stack, ...data } = shape.data;
     return {
       ...shape,
+      message: error.code === "INTERNAL_SERVER_ERROR" ? error.message : shape.message,
       data: {
-        ...shape.data,
+        ...data,
         // Field errors for forms: { formErrors: [...], fieldErrors: { limit: [...] } }.
         zodError: zodError ? z.flattenError(zodError) : null,
       },
@@ -82,8 +104,18 @@ const readableInputErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** Strings PostgreSQL cannot store are refused on both databases, naming the field, before the
+ * input schema runs; unexpected errors lose their internals (for createCaller users as well). */
+const storableInput = t.middleware(async ({ getRawInput, next, path }) => {
+  const found = findUnstorableString(await getRawInput());
+  if (found) throw new TRPCError({ code: "BAD_REQUEST", message: `Invalid input: ${describeUnstorable(found)}` });
+  const result = await next();
+  if (!result.ok) hideInternals(result.error, path);
+  return result;
+});
+
 /** Anyone may read. */
-export const publicProcedure = t.procedure.use(readableInputErrors);
+export const publicProcedure = t.procedure.use(readableInputErrors).use(storableInput);
 
 /**
  * For mutations (new run, cancel, delete). When FMNIST_ADMIN_TOKEN is set, the request must carry

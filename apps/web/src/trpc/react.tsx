@@ -1,6 +1,7 @@
 "use client";
 
 import type { AppRouter } from "@fmnist/api";
+import { MAX_BATCH_SIZE } from "@fmnist/api/schemas";
 import { type QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, loggerLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
@@ -27,6 +28,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
         loggerLink({ enabled: (op) => process.env.NODE_ENV === "development" && op.direction === "down" && op.result instanceof Error }),
         httpBatchLink({
           transformer: SuperJSON,
+          // The server refuses larger batches.
+          maxItems: MAX_BATCH_SIZE,
           url: `${typeof window === "undefined" ? `http://localhost:${process.env.PORT ?? 3000}` : ""}/api/trpc`,
           // The admin token, when this browser has one (mutations need it if the server sets one).
           headers: () => ({ "x-trpc-source": "web", ...adminAuthHeader() }),

@@ -1,5 +1,5 @@
 // Training jobs from the dashboard: create, cancel, retry, delete, the admin token and the lease
-// check on reads, against real migrated databases (SQLite, and PostgreSQL where one can be had).
+// sweep, against real migrated databases (SQLite, and PostgreSQL where one can be had).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import type { Db } from "@fmnist/db/client";
+import { startLeaseSweep } from "@fmnist/db/leases";
 import { createTestDb, failure, insertRun, matrix, postgresAvailable, type TestDb, type TestDialect } from "../../test/db";
 import { appRouter, createCaller, createTRPCContext } from "../index";
 import { retryName } from "./run/retry.handler";
@@ -354,14 +355,31 @@ function suite(dialect: TestDialect) {
     });
   });
 
-  describe("reads fail a dead worker's run (lease expired) without any worker", () => {
-    it("byId, list and facets show it FAILED with the reason, epochs kept", async () => {
+  describe("the lease sweep fails a dead worker's run without any worker; reads write nothing", () => {
+    it("list, byId and facets leave it alone; the sweep marks it FAILED with the reason, epochs kept", async () => {
       const id = await insertRun(t.db, { name: "orphaned by a dead worker", status: "RUNNING", epochs: 3 });
       await t.db.run.update({ where: { id }, data: { workerId: "gpu-7:123", leaseExpiresAt: new Date(Date.now() - 5_000) } });
       const live = await insertRun(t.db, { name: "still leased", status: "RUNNING" });
       await t.db.run.update({ where: { id: live }, data: { workerId: "gpu-8:1", leaseExpiresAt: new Date(Date.now() + 60_000) } });
 
+      // Reads are reads: the expired run is still RUNNING in the database after all three.
+      const before = await t.db.run.findUniqueOrThrow({ where: { id } });
+      await t.api.runs.list({ search: "orphaned by" });
+      await t.api.runs.byId({ id });
+      await t.api.runs.facets();
+      expect(await t.db.run.findUniqueOrThrow({ where: { id } })).toEqual(before);
+
+      // The web server's sweep (instrumentation.ts) fails it with no worker alive.
       const runningBefore = await t.db.run.count({ where: { status: "RUNNING" } });
+      const logged: string[] = [];
+      const stop = startLeaseSweep(t.db, { intervalMs: 50, log: (m) => logged.push(m) });
+      try {
+        const deadline = Date.now() + 10_000;
+        while ((await status(id)) !== "FAILED" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        stop();
+      }
+      expect(logged).toContain(`run ${id}: lease expired, marked FAILED`);
       expect((await t.api.runs.facets()).statusCounts.RUNNING).toBe(runningBefore - 1);
       const run = await t.api.runs.byId({ id });
       expect(run.status).toBe("FAILED");

@@ -1,4 +1,3 @@
-import { failExpiredLeases } from "@fmnist/db/leases";
 import type { z } from "zod";
 import { asConfig } from "../../lib/config";
 import { asConfusionMatrix, asReport } from "../../lib/evaluation";
@@ -8,8 +7,6 @@ import type { runByIdSchema } from "./byId.schema";
 
 /** Everything the run page shows but the misclassified images (paginated separately). */
 export async function runByIdHandler(ctx: Context, input: z.output<typeof runByIdSchema>) {
-  // A run whose worker died shows FAILED even when no worker is left to notice.
-  await failExpiredLeases(ctx.db);
   const run = await ctx.db.run.findUnique({
     where: { id: input.id },
     include: {

@@ -1,13 +1,10 @@
 import { RUN_STATUSES, type RunStatus } from "@fmnist/db";
-import { failExpiredLeases } from "@fmnist/db/leases";
 import type { Context } from "../../trpc";
 
 /** What the filters offer: the architectures that have runs, and how many runs are in each status
  * (the page polls while some are QUEUED or RUNNING). The architecture list comes from the data, not
  * @fmnist/model, so the server bundle does not load tfjs for it. */
 export async function facetsHandler(ctx: Context) {
-  // Expired leases first, so `active` does not keep the page polling for a dead worker's run.
-  await failExpiredLeases(ctx.db);
   const [byStatus, byArchitecture] = await Promise.all([
     ctx.db.run.groupBy({ by: ["status"], _count: { _all: true } }),
     ctx.db.run.groupBy({ by: ["architecture"], _count: { _all: true } }),

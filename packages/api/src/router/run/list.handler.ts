@@ -1,4 +1,3 @@
-import { failExpiredLeases } from "@fmnist/db/leases";
 import type { z } from "zod";
 import { asConfig, configNumber } from "../../lib/config";
 import type { Context, Dialect } from "../../trpc";
@@ -78,8 +77,6 @@ function buildQuery(input: Input, dialect: Dialect, skip: number) {
 }
 
 export async function listRunsHandler(ctx: Context, input: Input) {
-  // A run whose worker died shows FAILED even when no worker is left to notice.
-  await failExpiredLeases(ctx.db);
   const skip = input.cursor ?? 0;
   const q = buildQuery(input, ctx.dialect, skip);
   const [idRows, countRows] = await Promise.all([

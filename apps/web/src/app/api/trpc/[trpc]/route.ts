@@ -1,20 +1,13 @@
-import { appRouter, createTRPCContext } from "@fmnist/api";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { handleTRPCRequest } from "@fmnist/api/http";
 
 // Reads the database on every request.
 export const dynamic = "force-dynamic";
 
-function handler(req: Request) {
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    router: appRouter,
-    req,
-    createContext: () => createTRPCContext({ headers: req.headers }),
-    onError({ error, path }) {
-      // Bad input is the caller's problem (4xx); anything else is ours and worth a log line.
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
-    },
-  });
-}
+// Batch and body limits, error hygiene: packages/api/src/http.ts.
+const handler = (req: Request) => handleTRPCRequest(req);
 
-export { handler as GET, handler as POST };
+// Next answers unexported methods with a bare 405; this one says what is allowed (RFC 9110).
+const notAllowed = (req: Request) =>
+  Response.json({ error: `method ${req.method} is not allowed here` }, { status: 405, headers: { allow: "GET, HEAD, POST" } });
+
+export { handler as GET, handler as POST, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };

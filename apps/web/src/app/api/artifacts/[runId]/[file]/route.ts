@@ -1,4 +1,5 @@
-import { createReadStream, statSync } from "node:fs";
+import { constants } from "node:fs";
+import { open, realpath } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { artifactsDir } from "@fmnist/db/config";
@@ -23,14 +24,30 @@ export async function GET(req: Request, ctx: { params: Promise<{ runId: string; 
   const path = resolve(join(base, file));
   if (!path.startsWith(base + sep)) return problem(400, "invalid file name");
 
-  let size: number;
+  // The path's text is checked above; what is opened must also BE inside: a symbolic link in
+  // ARTIFACTS_DIR (a file linking to /etc/passwd, a run folder linking elsewhere) resolves outside.
+  let real: string;
+  let root: string;
   try {
-    const stat = statSync(path);
-    if (!stat.isFile()) return problem(404, `no file ${file} for run ${runId}`);
-    size = stat.size;
+    [real, root] = await Promise.all([realpath(path), realpath(artifactsDir())]);
   } catch {
     return problem(404, `no file ${file} for run ${runId}`);
   }
+  if (!real.startsWith(root + sep)) return problem(404, `no file ${file} for run ${runId}`);
+  // O_NOFOLLOW: a link swapped in after realpath() is refused, not followed; fstat on the open
+  // descriptor says what is really served.
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return problem(404, `no file ${file} for run ${runId}`);
+  }
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    return problem(404, `no file ${file} for run ${runId}`);
+  }
+  const size = stat.size;
   const ext = file.split(".").pop() ?? "";
   const headers: Record<string, string> = {
     "content-type": CONTENT_TYPES[ext] ?? "application/octet-stream",
@@ -38,5 +55,5 @@ export async function GET(req: Request, ctx: { params: Promise<{ runId: string; 
     "cache-control": "no-cache",
   };
   if (new URL(req.url).searchParams.has("download")) headers["content-disposition"] = `attachment; filename="${runId}-${file}"`;
-  return new Response(Readable.toWeb(createReadStream(path)) as ReadableStream, { headers });
+  return new Response(Readable.toWeb(handle.createReadStream()) as ReadableStream, { headers });
 }
