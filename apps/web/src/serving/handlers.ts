@@ -45,6 +45,7 @@ export function metadataOf(l: LoadedVersion) {
     description: m.description,
     createdAt: m.createdAt,
     backend: l.backend,
+    backendNote: l.backendNote,
     params: l.model.countParams(),
     endpoints: {
       predict: `/api/v1/models/${m.name}${m.alias ? `@${m.alias}` : `/versions/${m.version}`}:predict`,

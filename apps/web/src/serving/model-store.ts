@@ -20,6 +20,8 @@ export interface LoadedVersion {
   model: tf.LayersModel;
   batcher: DynamicBatcher;
   backend: string;
+  /** Why this backend (and why not the faster ones). */
+  backendNote: string;
   lastUsed: number;
 }
 
@@ -128,7 +130,7 @@ export class ModelStore {
       tf.tidy(() => (model.predict(tf.tensor4d(input, [n, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
     predict(new Float32Array(PIXELS), 1); // warm-up: first predict compiles/allocates
     this.stats.loads++;
-    return { meta, model, batcher: new DynamicBatcher(predict, batchingConfig()), backend: backend.name, lastUsed: Date.now() };
+    return { meta, model, batcher: new DynamicBatcher(predict, batchingConfig()), backend: backend.name, backendNote: backend.note, lastUsed: Date.now() };
   }
 
   /** Keeps at most maxLoadedModels() versions: disposes the least recently used idle ones. */

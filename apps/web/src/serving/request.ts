@@ -52,7 +52,7 @@ export function parseModelPath(segments: string[]): { ref: ModelRef; verb: strin
   return { ref, verb: verb ?? null };
 }
 
-const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? `an array of ${v.length}` : typeof v);
+const typeOf = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? `an array of ${v.length}` : typeof v);
 
 /** Writes one instance's 784 pixels into `out` at image `i`: 784 numbers, 28x28, 28x28x1, or
  * {"b64": "<PNG or JPEG>"} (run through the photo preprocessing). */
@@ -60,7 +60,7 @@ async function readInstance(value: unknown, i: number, out: Float32Array): Promi
   const at = i * PIXELS;
   const where = `instances[${i}]`;
   const put = (v: unknown, k: number, path: string) => {
-    if (typeof v !== "number") throw new ServeError(400, `${path}: expected a number in [0,1], got ${describe(v)}`);
+    if (typeof v !== "number") throw new ServeError(400, `${path}: expected a number in [0,1], got ${typeOf(v)}`);
     if (!(v >= 0 && v <= 1)) {
       throw new ServeError(400, `${path}: ${v} is outside [0,1]${v > 1 && v <= 255 ? " (scale 0..255 pixels to [0,1]: divide by 255)" : ""}`);
     }
@@ -74,7 +74,7 @@ async function readInstance(value: unknown, i: number, out: Float32Array): Promi
     if (value.length === 28) {
       for (let y = 0; y < 28; y++) {
         const row = value[y];
-        if (!Array.isArray(row) || row.length !== 28) throw new ServeError(400, `${where}[${y}]: expected a row of 28, got ${describe(row)}`);
+        if (!Array.isArray(row) || row.length !== 28) throw new ServeError(400, `${where}[${y}]: expected a row of 28, got ${typeOf(row)}`);
         for (let x = 0; x < 28; x++) {
           const cell = row[x];
           // [28][28][1] (TensorFlow's NHWC with one channel) as well as [28][28].
@@ -93,7 +93,7 @@ async function readInstance(value: unknown, i: number, out: Float32Array): Promi
     out.set(photo.input, at);
     return;
   }
-  throw new ServeError(400, `${where}: expected 784 numbers, 28x28 numbers or {"b64": "<PNG or JPEG in base64>"}, got ${describe(value)}`);
+  throw new ServeError(400, `${where}: expected 784 numbers, 28x28 numbers or {"b64": "<PNG or JPEG in base64>"}, got ${typeOf(value)}`);
 }
 
 /** A TensorFlow Serving REST predict body: {"instances": [...]} -> n images. */
@@ -109,7 +109,7 @@ export async function parseInstances(body: Uint8Array): Promise<{ input: Float32
   if (instances === undefined) {
     throw new ServeError(400, `The body has no "instances"${"inputs" in json ? ' ("inputs", the columnar format, is not supported; use "instances")' : ""}`);
   }
-  if (!Array.isArray(instances)) throw new ServeError(400, `"instances" must be an array, got ${describe(instances)}`);
+  if (!Array.isArray(instances)) throw new ServeError(400, `"instances" must be an array, got ${typeOf(instances)}`);
   if (instances.length === 0) throw new ServeError(400, '"instances" is empty: send at least one image');
   if (instances.length > MAX_INSTANCES) throw new ServeError(413, `${instances.length} instances; the limit is ${MAX_INSTANCES} per request`);
   const input = new Float32Array(instances.length * PIXELS);

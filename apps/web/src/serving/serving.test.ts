@@ -13,7 +13,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeGreyPng } from "~/server/png";
 import { DynamicBatcher } from "./batcher";
-import { ServeError } from "./errors";
+import type { ServeError } from "./errors";
 import { handleModelGet, handleModelPost } from "./handlers";
 import { MAX_INSTANCES } from "./limits";
 import { ModelStore } from "./model-store";
@@ -58,8 +58,8 @@ async function addRun(name: string, seed: number): Promise<string> {
   return run.id;
 }
 
-const post = (path: string, body: BodyInit, type = "application/json", headers: Record<string, string> = {}) =>
-  handleModelPost(new Request(`http://test/api/v1/models/${path}`, { method: "POST", body, headers: { "content-type": type, ...headers } }), path.split("/"), store);
+const post = (path: string, body: BodyInit | Buffer, type = "application/json", headers: Record<string, string> = {}) =>
+  handleModelPost(new Request(`http://test/api/v1/models/${path}`, { method: "POST", body: Buffer.isBuffer(body) ? new Uint8Array(body) : body, headers: { "content-type": type, ...headers } }), path.split("/"), store);
 const predictJson = (path: string, instances: unknown) => post(path, JSON.stringify({ instances }));
 const image = (i: number) => Array.from(testPixels.subarray(i * 784, (i + 1) * 784), (p) => p / 255);
 /** What the version's model itself says for these images (the reference for every endpoint). */
@@ -90,7 +90,10 @@ describe("dynamic batching and the bounded queue", () => {
   const ones = (n: number) => new Float32Array(n * 784);
   it("predicts requests that arrive within the window as one batch", async () => {
     const sizes: number[] = [];
-    const b = new DynamicBatcher((_x, n) => (sizes.push(n), new Float32Array(n * 10).map((_, i) => i)), { windowMs: 20, maxBatch: 64, maxQueue: 1000 });
+    const b = new DynamicBatcher((_x, n) => {
+      sizes.push(n);
+      return new Float32Array(n * 10).map((_, i) => i);
+    }, { windowMs: 20, maxBatch: 64, maxQueue: 1000 });
     const outs = await Promise.all([1, 2, 3].map((n) => b.submit(ones(n), n)));
     expect(sizes).toEqual([6]);
     expect(outs.map((o) => o.length)).toEqual([10, 20, 30]);
@@ -99,7 +102,10 @@ describe("dynamic batching and the bounded queue", () => {
 
   it("splits at maxBatch, and a larger single request runs alone", async () => {
     const sizes: number[] = [];
-    const b = new DynamicBatcher((_x, n) => (sizes.push(n), new Float32Array(n * 10)), { windowMs: 20, maxBatch: 4, maxQueue: 1000 });
+    const b = new DynamicBatcher((_x, n) => {
+      sizes.push(n);
+      return new Float32Array(n * 10);
+    }, { windowMs: 20, maxBatch: 4, maxQueue: 1000 });
     await Promise.all([3, 3, 9].map((n) => b.submit(ones(n), n)));
     expect(sizes).toEqual([3, 3, 9]);
   });
@@ -125,7 +131,9 @@ describe("JSON predict (TensorFlow Serving format)", () => {
     expect(body.model).toEqual({ name: "fashion-classifier", version: 2, alias: null });
     const want = direct(models[1], images);
     expect(body.predictions).toHaveLength(2);
-    body.predictions.forEach((p: number[], i: number) => p.forEach((v, c) => expect(v).toBeCloseTo(want[i][c], 5)));
+    body.predictions.forEach((p: number[], i: number) => {
+      for (let c = 0; c < 10; c++) expect(p[c]).toBeCloseTo(want[i][c], 5);
+    });
     const top = want[0].indexOf(Math.max(...want[0]));
     expect(body.classes[0]).toMatchObject({ index: top, en: expect.any(String), zh: expect.any(String) });
   });
@@ -137,7 +145,7 @@ describe("JSON predict (TensorFlow Serving format)", () => {
     const png = encodeGreyPng(testPixels.subarray(3 * 784, 4 * 784), 28, 28).toString("base64");
     const body = await (await predictJson("fashion-classifier@production:predict", [flat, grid, nhwc, { b64: png }])).json();
     expect(body.model).toEqual({ name: "fashion-classifier", version: 1, alias: "production" });
-    for (const p of body.predictions.slice(1)) p.forEach((v: number, c: number) => expect(v).toBeCloseTo(body.predictions[0][c], 6));
+    for (const p of body.predictions.slice(1)) for (let c = 0; c < 10; c++) expect(p[c]).toBeCloseTo(body.predictions[0][c], 6);
   });
 
   it("serves metadata: input shape, classes, version, source run, test accuracy", async () => {
@@ -218,7 +226,7 @@ describe("the photo endpoint", () => {
     const body = await res.json();
     expect(body.preprocessing).toMatchObject({ width: 28, height: 28, format: "png", inverted: false, box: { x: 0, y: 0, width: 28, height: 28 } });
     const want = direct(models[0], [image(5)])[0];
-    body.probabilities.forEach((v: number, c: number) => expect(Math.abs(v - want[c])).toBeLessThan(1e-6));
+    for (let c = 0; c < 10; c++) expect(Math.abs(body.probabilities[c] - want[c])).toBeLessThan(1e-6);
   });
 
   it("classifies a real JPEG photo (raw bytes and multipart give the same answer)", async () => {
@@ -250,7 +258,7 @@ describe("models stay loaded, and reload when an alias moves", () => {
     expect(first.model.version).toBe(1);
     expect(moved.model.version).toBe(2);
     const want = direct(models[1], images)[0];
-    moved.predictions[0].forEach((v: number, c: number) => expect(v).toBeCloseTo(want[c], 5));
+    for (let c = 0; c < 10; c++) expect(moved.predictions[0][c]).toBeCloseTo(want[c], 5);
     expect(moved.predictions[0]).not.toEqual(first.predictions[0]);
   });
 

@@ -11,7 +11,8 @@ type Listener = (change: RegistryChange) => void;
 
 // On globalThis: a bundler may give each route its own copy of this module.
 const g = globalThis as { __fmnistRegistryListeners?: Set<Listener> };
-const listeners = (g.__fmnistRegistryListeners ??= new Set<Listener>());
+g.__fmnistRegistryListeners ??= new Set<Listener>();
+const listeners = g.__fmnistRegistryListeners;
 
 export function onRegistryChange(listener: Listener): () => void {
   listeners.add(listener);
