@@ -88,8 +88,8 @@ async function main() {
   process.on("exit", stop);
   try {
     // Readiness = the metadata endpoint, which loads the model.
-    const meta = (await waitFor(`${base}/api/v1/models/fashion-classifier@production`, 120_000)) as { backend: string; params: number };
-    log(`server ready: backend ${meta.backend}, ${meta.params} parameters`);
+    const meta = (await waitFor(`${base}/api/v1/models/fashion-classifier@production`, 120_000)) as { backend: string; backendNote: string; params: number };
+    log(`server ready: backend ${meta.backend} (${meta.backendNote}), ${meta.params} parameters`);
 
     const test = readDataset(FIXTURE_DIR).test.images;
     const image = (i: number) => Array.from(test.subarray(i * 784, (i + 1) * 784), (p) => +(p / 255).toFixed(4));
