@@ -11,7 +11,7 @@
  * BENCH_PORT (default 3290), BENCH_SKIP_BUILD=1 (reuse .next).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createCaller, createTRPCContext } from "@fmnist/api";
@@ -47,6 +47,31 @@ async function waitFor(url: string, ms: number) {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** CPU seconds (user + system) used so far by a process and all its descendants (Linux /proc). */
+function cpuSeconds(root: number): number {
+  const stats = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        return [{ pid: Number(pid), ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100 }];
+      } catch {
+        return [];
+      }
+    });
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of stats) {
+      if (!tree.has(s.pid) && tree.has(s.ppid)) {
+        tree.add(s.pid);
+        grew = true;
+      }
+    }
+  }
+  return stats.filter((s) => tree.has(s.pid)).reduce((sum, s) => sum + s.cpu, 0);
 }
 
 function load(title: string, body: string, connections: number): Promise<autocannon.Result> {
@@ -100,9 +125,23 @@ async function main() {
     await new Promise<void>((r) => autocannon({ url: `${base}/api/v1/models/fashion-classifier@production:predict`, method: "POST", headers: { "content-type": "application/json" }, body: one, connections: 64, duration: 2 }, () => r()));
     const load0 = loadavg()[0];
     log(`single-image requests, 64 connections, ${DURATION} s`);
+    const pid = server.pid ?? 0;
+    type Stats = { batches: number; images: number; rejected: number; maxBatchSeen: number };
+    const serverStats = async () => ((await (await fetch(`${base}/api/v1/models/fashion-classifier@production`)).json()) as { serving: Stats }).serving;
+    const stats0 = await serverStats();
+    const cpu0 = cpuSeconds(pid);
     const single = await load("single", one, 64);
+    const cpu1 = cpuSeconds(pid);
+    const stats1 = await serverStats();
+    const singleBatches = stats1.batches - stats0.batches;
+    const singleMean = (stats1.images - stats0.images) / Math.max(1, singleBatches);
     log(`256-image requests, 8 connections, ${DURATION} s`);
     const batched = await load("batched", many, 8);
+    const cpu2 = cpuSeconds(pid);
+
+    // Server CPU per request: what the machine's load does not change much (unlike req/s).
+    const singleCpuMs = (1000 * (cpu1 - cpu0)) / Math.max(1, single.requests.total);
+    const batchedCpuMs = (1000 * (cpu2 - cpu1)) / Math.max(1, batched.requests.total * 256);
     const load1 = loadavg()[0];
     stop();
 
@@ -132,6 +171,8 @@ async function main() {
 Serving benchmark (${ARCH}, backend ${meta.backend}, ${cpus().length} cores, load average ${load0.toFixed(1)} before / ${load1.toFixed(1)} after the load tests)
   single-image JSON, 64 connections:  ${singleRps.toFixed(0)} req/s   p50 ${single.latency.p50} ms   p99 ${single.latency.p99} ms   (${single.non2xx} non-2xx, ${single.errors} errors)
   256-image JSON, 8 connections:      ${batchedIps.toFixed(0)} images/s   (${batched.requests.average.toFixed(1)} req/s, p50 ${batched.latency.p50} ms, p99 ${batched.latency.p99} ms, ${batched.non2xx} non-2xx)
+  server CPU: ${singleCpuMs.toFixed(2)} ms per single-image request (${(1000 / singleCpuMs).toFixed(0)} req/s per busy core), ${batchedCpuMs.toFixed(3)} ms per image in 256-image requests
+  server batches (single-image phase): ${singleBatches} of ${singleMean.toFixed(1)} images on average; ${stats1.rejected} requests refused with 503
   in-process predict, batch 256:      ${inProcess.toFixed(0)} images/s   (same model, same backend)
   batched serving / in-process:       ${((100 * batchedIps) / inProcess).toFixed(0)}%
 Targets: >= 2000 single-image req/s with p99 <= 50 ms: ${singleRps >= 2000 && single.latency.p99 <= 50 && ok(single) ? "met" : "NOT met"}; batched >= 50% of in-process: ${batchedIps >= inProcess / 2 && ok(batched) ? "met" : "NOT met"}`);

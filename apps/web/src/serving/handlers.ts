@@ -47,6 +47,8 @@ export function metadataOf(l: LoadedVersion) {
     backend: l.backend,
     backendNote: l.backendNote,
     params: l.model.countParams(),
+    /** This replica's batching so far: batches run, images predicted, requests refused (503). */
+    serving: { ...l.batcher.stats, queuedImages: l.batcher.queuedImages },
     endpoints: {
       predict: `/api/v1/models/${m.name}${m.alias ? `@${m.alias}` : `/versions/${m.version}`}:predict`,
       classify: `/api/v1/models/${m.name}${m.alias ? `@${m.alias}` : `/versions/${m.version}`}:classify`,

@@ -152,6 +152,8 @@ describe("JSON predict (TensorFlow Serving format)", () => {
     const meta = await res.json();
     expect(meta).toMatchObject({ name: "fashion-classifier", version: 1, alias: "production", inputShape: [null, 28, 28, 1], sourceRun: { name: "v1 run" }, testAccuracy: 0.51 });
     expect(meta.classes[9]).toEqual({ index: 9, en: "Ankle boot", zh: "短靴" });
+    expect(meta.serving).toMatchObject({ batches: expect.any(Number), images: expect.any(Number), rejected: 0, queuedImages: 0 });
+    expect(meta.backend).toMatch(/^(native|wasm|cpu)$/);
   });
 });
 
