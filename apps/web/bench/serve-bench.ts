@@ -147,12 +147,12 @@ async function main() {
 
     // The same model on the same backend in this process: the limit for batched serving.
     process.env.FMNIST_SERVE_BACKEND = meta.backend;
-    const { ModelStore } = await import("../src/serving/model-store");
-    const store = new ModelStore(api);
-    const loaded = await store.get({ name: "fashion-classifier", alias: "production" });
+    const { loadPredictor } = await import("../src/serving/predictor");
+    const resolved = await api.registry.resolve({ name: "fashion-classifier", alias: "production" });
+    const predictor = await loadPredictor(join(env.ARTIFACTS_DIR, resolved.modelPath ?? ""));
+    const predict = predictor.predict;
     const batch = new Float32Array(256 * 784);
     for (let i = 0; i < batch.length; i++) batch[i] = test[i] / 255;
-    const predict = (loaded.batcher as unknown as { predict: (x: Float32Array, n: number) => Float32Array }).predict;
     for (let i = 0; i < 3; i++) predict(batch, 256);
     let images = 0;
     const t0 = performance.now();
@@ -161,7 +161,7 @@ async function main() {
       images += 256;
     }
     const inProcess = images / ((performance.now() - t0) / 1000);
-    store.close();
+    predictor.dispose();
     await db.$disconnect();
 
     const ok = (r: autocannon.Result) => r.non2xx === 0 && r.errors === 0;

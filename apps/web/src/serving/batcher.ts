@@ -2,7 +2,7 @@ import type { BatchingConfig } from "./limits";
 import { ServeError } from "./errors";
 
 /** Predicts `n` images packed in `input` (n*784 floats) and returns n*10 probabilities. */
-export type PredictBatch = (input: Float32Array, n: number) => Float32Array;
+export type PredictBatch = (input: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
 
 interface Pending {
   input: Float32Array;
@@ -17,7 +17,9 @@ const CLASSES = 10;
 /**
  * Dynamic batching, as TensorFlow Serving does it: the first request waits up to `windowMs` for
  * others, and all that arrived are predicted as one batch (up to `maxBatch` images), which costs
- * about as much as predicting one. A bounded queue: when `maxQueue` images already wait, a new
+ * about as much as predicting one. One batch runs at a time; what arrives meanwhile forms the next
+ * batch, which starts as soon as the running one ends (with inference in its own thread, requests
+ * keep arriving while a batch runs). A bounded queue: when `maxQueue` images already wait, a new
  * request is refused with 503 and a Retry-After estimated from the measured throughput.
  */
 export class DynamicBatcher {
@@ -25,6 +27,7 @@ export class DynamicBatcher {
   private queued = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private scheduled = false;
+  private running = false;
   /** Images per second of recent batches (for Retry-After). */
   private rate = 0;
   readonly stats = { batches: 0, images: 0, rejected: 0, maxBatchSeen: 0 };
@@ -57,17 +60,17 @@ export class DynamicBatcher {
   private runSoon() {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.scheduled) return;
+    if (this.scheduled || this.running) return;
     this.scheduled = true;
     // setImmediate: requests already read from sockets join this batch first.
     setImmediate(() => {
       this.scheduled = false;
-      this.flush();
+      void this.flush();
     });
   }
 
-  private flush() {
-    if (!this.pending.length) return;
+  private async flush() {
+    if (!this.pending.length || this.running) return;
     const batch: Pending[] = [];
     let n = 0;
     while (this.pending.length && (batch.length === 0 || n + this.pending[0].n <= this.config.maxBatch)) {
@@ -76,6 +79,7 @@ export class DynamicBatcher {
       n += p.n;
     }
     this.queued -= n;
+    this.running = true;
     try {
       let input: Float32Array;
       if (batch.length === 1) input = batch[0].input;
@@ -88,7 +92,7 @@ export class DynamicBatcher {
         }
       }
       const t0 = performance.now();
-      const out = this.predict(input, n);
+      const out = await this.predict(input, n);
       const seconds = (performance.now() - t0) / 1000;
       if (seconds > 0) this.rate = this.rate ? 0.8 * this.rate + 0.2 * (n / seconds) : n / seconds;
       this.stats.batches++;
@@ -101,6 +105,8 @@ export class DynamicBatcher {
       }
     } catch (e) {
       for (const p of batch) p.reject(e);
+    } finally {
+      this.running = false;
     }
     // What arrived while this batch ran has waited long enough: next turn of the event loop.
     if (this.pending.length) this.runSoon();

@@ -46,7 +46,7 @@ export function metadataOf(l: LoadedVersion) {
     createdAt: m.createdAt,
     backend: l.backend,
     backendNote: l.backendNote,
-    params: l.model.countParams(),
+    params: l.params,
     /** This replica's batching so far: batches run, images predicted, requests refused (503). */
     serving: { ...l.batcher.stats, queuedImages: l.batcher.queuedImages },
     endpoints: {

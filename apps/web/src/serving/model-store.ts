@@ -2,56 +2,27 @@
 // cached for a short time) to a version id; each version is loaded once from ARTIFACTS_DIR and
 // predicted through its own dynamic batcher. When an alias moves in this process the cache is
 // dropped at once (onRegistryChange); other replicas re-resolve within FMNIST_SERVE_RESOLVE_TTL_MS.
-import { readFileSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { createCaller, createTRPCContext, onRegistryChange, type ResolvedVersion } from "@fmnist/api";
 import { artifactsDir } from "@fmnist/db/config";
-import * as tf from "@tensorflow/tfjs";
 import { TRPCError } from "@trpc/server";
-import { servingBackend } from "./backend";
 import { DynamicBatcher } from "./batcher";
+import { type Engine, servingEngine } from "./engine";
 import { ServeError } from "./errors";
-import { batchingConfig, maxLoadedModels, PIXELS, resolveTtlMs } from "./limits";
+import { batchingConfig, maxLoadedModels, resolveTtlMs } from "./limits";
+import { UnservableModelError } from "./predictor";
 
 export type ModelRef = { name: string; version: number; alias?: undefined } | { name: string; alias: string; version?: undefined };
 
 export interface LoadedVersion {
   meta: ResolvedVersion;
-  model: tf.LayersModel;
+  /** The model's parameter count. */
+  params: number;
   batcher: DynamicBatcher;
   backend: string;
   /** Why this backend (and why not the faster ones). */
   backendNote: string;
   lastUsed: number;
-}
-
-/** Reads model.json and its weight files from disk (tfjs has no file:// loader without tfjs-node). */
-function fileHandler(modelJsonPath: string): tf.io.IOHandler {
-  return {
-    async load() {
-      const json = JSON.parse(readFileSync(modelJsonPath, "utf8")) as tf.io.ModelJSON;
-      const dir = resolve(modelJsonPath, "..");
-      const specs: tf.io.WeightsManifestEntry[] = [];
-      const buffers: Buffer[] = [];
-      for (const group of json.weightsManifest ?? []) {
-        specs.push(...group.weights);
-        for (const p of group.paths) {
-          const file = resolve(dir, p);
-          if (!file.startsWith(dir + sep)) throw new Error(`weights path ${p} leaves the model's directory`);
-          buffers.push(readFileSync(file));
-        }
-      }
-      const all = Buffer.concat(buffers);
-      return {
-        modelTopology: json.modelTopology,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
-        weightSpecs: specs,
-        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-      };
-    },
-  };
 }
 
 function refKey(ref: ModelRef): string {
@@ -62,6 +33,7 @@ export class ModelStore {
   private resolved = new Map<string, { meta: ResolvedVersion; expires: number }>();
   private loaded = new Map<string, Promise<LoadedVersion>>();
   private readonly unsubscribe: () => void;
+  private engine: Engine | null = null;
   readonly stats = { loads: 0, disposed: 0 };
 
   constructor(private readonly api = createCaller(createTRPCContext())) {
@@ -72,7 +44,7 @@ export class ModelStore {
 
   close() {
     this.unsubscribe();
-    for (const p of this.loaded.values()) p.then((l) => l.model.dispose()).catch(() => {});
+    for (const [id, p] of this.loaded) p.then(() => this.engine?.dispose(id)).catch(() => {});
     this.loaded.clear();
   }
 
@@ -110,27 +82,22 @@ export class ModelStore {
   }
 
   private async load(meta: ResolvedVersion): Promise<LoadedVersion> {
-    const backend = await servingBackend();
+    const engine = await servingEngine();
+    this.engine = engine;
     if (!meta.modelPath) throw new ServeError(409, `Version ${meta.version} of "${meta.name}" has no exported model file`);
     const root = resolve(artifactsDir());
     const path = resolve(join(root, meta.modelPath));
     if (!path.startsWith(root + sep)) throw new Error(`model path ${meta.modelPath} leaves ARTIFACTS_DIR`);
-    let model: tf.LayersModel;
+    let params: number;
     try {
-      model = await tf.loadLayersModel(fileHandler(path));
+      params = await engine.load(meta.id, path);
     } catch (e) {
+      if (e instanceof UnservableModelError) throw new ServeError(409, `Version ${meta.version} of "${meta.name}" ${e.message}`);
       throw new ServeError(503, `Version ${meta.version} of "${meta.name}" could not be loaded (${e instanceof Error ? e.message : String(e)}); are ARTIFACTS_DIR and the database the same as the trainer's?`, { "retry-after": "30" });
     }
-    const shape = model.inputs[0]?.shape ?? [];
-    if (shape.length !== 4 || shape[1] !== 28 || shape[2] !== 28 || shape[3] !== 1) {
-      model.dispose();
-      throw new ServeError(409, `Version ${meta.version} of "${meta.name}" expects input ${JSON.stringify(shape)}, not [null,28,28,1]`);
-    }
-    const predict = (input: Float32Array, n: number) =>
-      tf.tidy(() => (model.predict(tf.tensor4d(input, [n, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
-    predict(new Float32Array(PIXELS), 1); // warm-up: first predict compiles/allocates
     this.stats.loads++;
-    return { meta, model, batcher: new DynamicBatcher(predict, batchingConfig()), backend: backend.name, backendNote: backend.note, lastUsed: Date.now() };
+    const batcher = new DynamicBatcher((input, n) => engine.predict(meta.id, input, n), batchingConfig());
+    return { meta, params, batcher, backend: engine.backend.name, backendNote: engine.backend.note, lastUsed: Date.now() };
   }
 
   /** Keeps at most maxLoadedModels() versions: disposes the least recently used idle ones. */
@@ -142,9 +109,9 @@ export class ModelStore {
         .flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))
         .filter(({ id, l }) => id !== keep && l.batcher.queuedImages === 0)
         .sort((a, b) => a.l.lastUsed - b.l.lastUsed);
-      for (const { id, l } of idle.slice(0, Math.max(0, this.loaded.size - limit))) {
+      for (const { id } of idle.slice(0, Math.max(0, this.loaded.size - limit))) {
         this.loaded.delete(id);
-        l.model.dispose();
+        this.engine?.dispose(id);
         this.stats.disposed++;
       }
     });

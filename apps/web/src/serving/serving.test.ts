@@ -77,6 +77,8 @@ beforeAll(async () => {
   await api.registry.register({ runId: r2, name: "fashion-classifier" });
   await api.registry.setAlias({ name: "fashion-classifier", alias: "production", version: 1 });
   store = new ModelStore(api);
+  // Starts the inference thread and loads v1 (slow on a busy machine: not inside a 5 s test).
+  await store.get({ name: "fashion-classifier", version: 1 });
 }, 60_000);
 afterAll(async () => {
   store.close();
@@ -154,6 +156,8 @@ describe("JSON predict (TensorFlow Serving format)", () => {
     expect(meta.classes[9]).toEqual({ index: 9, en: "Ankle boot", zh: "短靴" });
     expect(meta.serving).toMatchObject({ batches: expect.any(Number), images: expect.any(Number), rejected: 0, queuedImages: 0 });
     expect(meta.backend).toMatch(/^(native|wasm|cpu)$/);
+    // Predictions run in their own thread, not the one answering requests.
+    expect(meta.backendNote).toMatch(/in an inference thread/);
   });
 });
 
@@ -251,7 +255,7 @@ describe("the photo endpoint", () => {
 });
 
 describe("models stay loaded, and reload when an alias moves", () => {
-  it("loads a version once, and serves the new version as soon as @production moves", async () => {
+  it("loads a version once, and serves the new version as soon as @production moves", { timeout: 30_000 }, async () => {
     const images = [image(7)];
     const first = await (await predictJson("fashion-classifier@production:predict", images)).json();
     const loads = store.stats.loads;
@@ -267,7 +271,7 @@ describe("models stay loaded, and reload when an alias moves", () => {
     expect(moved.predictions[0]).not.toEqual(first.predictions[0]);
   });
 
-  it("another replica (its own store) sees the move once its resolution cache expires", async () => {
+  it("another replica (its own store) sees the move once its resolution cache expires", { timeout: 30_000 }, async () => {
     process.env.FMNIST_SERVE_RESOLVE_TTL_MS = "50";
     const replica = new ModelStore(createCaller(createTRPCContext({ db })));
     try {
