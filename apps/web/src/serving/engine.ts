@@ -21,6 +21,7 @@ class InThreadEngine implements Engine {
   constructor(readonly backend: ServingBackend) {}
   async load(key: string, path: string) {
     const p = await loadPredictor(path);
+    this.models.get(key)?.dispose();
     this.models.set(key, p);
     return p.params;
   }

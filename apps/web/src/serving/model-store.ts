@@ -25,6 +25,8 @@ export interface LoadedVersion {
   lastUsed: number;
 }
 
+let storeCount = 0;
+
 function refKey(ref: ModelRef): string {
   return ref.alias !== undefined ? `${ref.name}@${ref.alias}` : `${ref.name}/${ref.version}`;
 }
@@ -34,6 +36,8 @@ export class ModelStore {
   private loaded = new Map<string, Promise<LoadedVersion>>();
   private readonly unsubscribe: () => void;
   private engine: Engine | null = null;
+  /** Several stores (tests, a bench) may share the process-wide engine: their models are apart. */
+  private readonly prefix = `store${++storeCount}:`;
   readonly stats = { loads: 0, disposed: 0 };
 
   constructor(private readonly api = createCaller(createTRPCContext())) {
@@ -44,7 +48,7 @@ export class ModelStore {
 
   close() {
     this.unsubscribe();
-    for (const [id, p] of this.loaded) p.then(() => this.engine?.dispose(id)).catch(() => {});
+    for (const [id, p] of this.loaded) p.then(() => this.engine?.dispose(this.prefix + id)).catch(() => {});
     this.loaded.clear();
   }
 
@@ -90,13 +94,13 @@ export class ModelStore {
     if (!path.startsWith(root + sep)) throw new Error(`model path ${meta.modelPath} leaves ARTIFACTS_DIR`);
     let params: number;
     try {
-      params = await engine.load(meta.id, path);
+      params = await engine.load(this.prefix + meta.id, path);
     } catch (e) {
       if (e instanceof UnservableModelError) throw new ServeError(409, `Version ${meta.version} of "${meta.name}" ${e.message}`);
       throw new ServeError(503, `Version ${meta.version} of "${meta.name}" could not be loaded (${e instanceof Error ? e.message : String(e)}); are ARTIFACTS_DIR and the database the same as the trainer's?`, { "retry-after": "30" });
     }
     this.stats.loads++;
-    const batcher = new DynamicBatcher((input, n) => engine.predict(meta.id, input, n), batchingConfig());
+    const batcher = new DynamicBatcher((input, n) => engine.predict(this.prefix + meta.id, input, n), batchingConfig());
     return { meta, params, batcher, backend: engine.backend.name, backendNote: engine.backend.note, lastUsed: Date.now() };
   }
 
@@ -111,7 +115,7 @@ export class ModelStore {
         .sort((a, b) => a.l.lastUsed - b.l.lastUsed);
       for (const { id } of idle.slice(0, Math.max(0, this.loaded.size - limit))) {
         this.loaded.delete(id);
-        this.engine?.dispose(id);
+        this.engine?.dispose(this.prefix + id);
         this.stats.disposed++;
       }
     });

@@ -17,6 +17,7 @@ parentPort.on("message", async (msg) => {
       parentPort.postMessage({ id, backend: await servingBackend() });
     } else if (msg.type === "load") {
       const p = await loadPredictor(msg.path);
+      models.get(msg.key)?.dispose();
       models.set(msg.key, p);
       parentPort.postMessage({ id, params: p.params });
     } else if (msg.type === "predict") {

@@ -254,6 +254,33 @@ describe("the photo endpoint", () => {
   });
 });
 
+describe("an overfull queue", () => {
+  it("answers 503 with Retry-After over HTTP, serves what it accepted, and changes nothing", { timeout: 30_000 }, async () => {
+    Object.assign(process.env, { FMNIST_SERVE_MAX_QUEUE: "2", FMNIST_SERVE_BATCH_WINDOW_MS: "200" });
+    const small = new ModelStore(api);
+    try {
+      await small.get({ name: "fashion-classifier", version: 2 });
+      const send = () =>
+        handleModelPost(
+          new Request("http://t/x", { method: "POST", body: JSON.stringify({ instances: [image(0)] }), headers: { "content-type": "application/json" } }),
+          ["fashion-classifier/versions/2:predict"],
+          small,
+        );
+      const before = await api.registry.byName({ name: "fashion-classifier" });
+      const answers = await Promise.all([send(), send(), send()]);
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 503]);
+      const busy = answers.find((r) => r.status === 503) as Response;
+      expect(Number(busy.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect((await busy.json()).error).toMatch(/The server is busy: 2 images are waiting \(limit 2\)/);
+      expect(await api.registry.byName({ name: "fashion-classifier" })).toEqual(before);
+    } finally {
+      small.close();
+      delete process.env.FMNIST_SERVE_MAX_QUEUE;
+      delete process.env.FMNIST_SERVE_BATCH_WINDOW_MS;
+    }
+  });
+});
+
 describe("models stay loaded, and reload when an alias moves", () => {
   it("loads a version once, and serves the new version as soon as @production moves", { timeout: 30_000 }, async () => {
     const images = [image(7)];
