@@ -4,7 +4,7 @@
 // thread itself.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { type ServingBackend, servingBackend } from "./backend";
 import { loadPredictor, type Predictor, UnservableModelError } from "./predictor";
 
@@ -100,7 +100,10 @@ function findWorkerScript(): string | null {
 async function startWorker(): Promise<Engine> {
   const script = findWorkerScript();
   if (!script) throw new Error("predict-worker.mjs not found");
-  const worker = new Worker(script);
+  // Taken at run time: Next's bundler would otherwise try to bundle whatever `new Worker(path)`
+  // could name (it then pulls in every file under the working directory).
+  const { Worker: WorkerThread } = process.getBuiltinModule("node:worker_threads");
+  const worker: Worker = new WorkerThread(script);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the inference thread did not start within 60 s")), 60_000);
     worker.once("message", () => {
