@@ -17,3 +17,5 @@ type RouterOutputs = inferRouterOutputs<AppRouter>;
 export { appRouter, createCaller, createContextForUrl, createTRPCContext };
 export type { AppRouter, RouterInputs, RouterOutputs };
 export type { Context, CreateContextOptions, Dialect } from "./trpc";
+export { onRegistryChange, type RegistryChange } from "./lib/registry-events";
+export type { ResolvedVersion } from "./router/registry/version.handler";

@@ -1,6 +1,7 @@
 import { authRouter } from "./router/auth";
 import { compareRouter } from "./router/compare";
 import { modelRouter } from "./router/model";
+import { registryRouter } from "./router/registry";
 import { runRouter } from "./router/run";
 import { createTRPCRouter } from "./trpc";
 
@@ -10,6 +11,8 @@ export const appRouter = createTRPCRouter({
   runs: { ...runRouter, ...compareRouter, ...modelRouter },
   // auth.status: whether mutations (runs.create, cancel, retry, delete) need the admin token.
   auth: authRouter,
+  // registry.list, byName, resolve; register, setAlias, removeAlias, deleteVersion (admin).
+  registry: registryRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,5 @@
 /** Loads the optional native addon built at install time (build/Release/native_cpu.node). */
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -96,8 +95,11 @@ export function loadAddon(): { addon: NativeAddon } | { error: string } {
     return cached;
   }
   try {
-    const require = createRequire(import.meta.url);
-    cached = { addon: require(ADDON_PATH) as NativeAddon };
+    // process.dlopen is what require() does for a .node file; bundlers (Next's Turbopack, for the
+    // model server) rewrite require() calls they cannot resolve, but leave this one alone.
+    const mod = { exports: {} as unknown };
+    process.dlopen(mod, ADDON_PATH);
+    cached = { addon: mod.exports as NativeAddon };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
     cached = { error: `the native addon failed to load (${msg}): ${BUILD_HINT}` };

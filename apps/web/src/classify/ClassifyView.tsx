@@ -45,7 +45,18 @@ export function ClassifyView() {
   const backend = BACKENDS.includes(backendParam as Backend) ? (backendParam as Backend) : null;
 
   const models = useQuery(trpc.runs.models.queryOptions());
-  const runId = runParam ?? models.data?.[0]?.id ?? null;
+  const registry = useQuery(trpc.registry.list.queryOptions());
+  const registered = registeredEntries(registry.data);
+  // ?model=<name>@<alias> or <name>/<version>; with neither ?model nor ?run the page opens on the
+  // first model's @production, else on the best run.
+  const modelParam = params.get("model");
+  const regEntry = modelParam
+    ? findRegistered(registered, modelParam)
+    : runParam
+      ? null
+      : (registered.find((e) => e.aliases.includes("production")) ?? null);
+  const waitingForRegistry = !runParam && registry.isPending;
+  const runId = regEntry?.runId ?? runParam ?? (waitingForRegistry ? null : (models.data?.[0]?.id ?? null));
   const run = useQuery(trpc.runs.byId.queryOptions(runId ? { id: runId } : skipToken));
 
   const [client, setClient] = useState<ClassifierClient | null>(null);
@@ -156,9 +167,15 @@ export function ClassifyView() {
     };
   }, [ready, classifyFile]);
 
-  const select = (id: string) => {
+  const select = (value: string) => {
     const next = new URLSearchParams(params.toString());
-    next.set("run", id);
+    if (value.startsWith("reg:")) {
+      next.set("model", value.slice(4));
+      next.delete("run");
+    } else {
+      next.set("run", value);
+      next.delete("model");
+    }
     router.replace(`${pathname}?${next.toString()}`);
   };
   const setBackend = (b: string) => {
@@ -186,14 +203,32 @@ export function ClassifyView() {
         <div className="row">
           <label className="row">
             <strong>Model</strong>
-            <select aria-label="Model" data-testid="model-select" value={runId ?? ""} onChange={(e) => select(e.target.value)} disabled={models.isPending}>
-              {!listed && runId && <option value={runId}>{runData ? `${runData.name} (no exported model)` : runId}</option>}
-              {modelList.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.name} · {m.architecture} · {pct(m.testAccuracy, 2)}
-                  {m.status === "SUCCEEDED" ? "" : ` · ${m.status.toLowerCase()}`}
-                </option>
-              ))}
+            <select
+              aria-label="Model"
+              data-testid="model-select"
+              value={regEntry ? `reg:${regEntry.key}` : (runId ?? "")}
+              onChange={(e) => select(e.target.value)}
+              disabled={models.isPending}
+            >
+              {!listed && !regEntry && runId && <option value={runId}>{runData ? `${runData.name} (no exported model)` : runId}</option>}
+              {registered.length > 0 && (
+                <optgroup label="Registered models">
+                  {registered.map((e) => (
+                    <option key={e.key} value={`reg:${e.key}`}>
+                      {e.name} v{e.version}
+                      {e.aliases.map((a) => ` @${a}`).join("")} · {e.architecture} · {pct(e.testAccuracy, 2)}
+                    </option>
+                  ))}
+                </optgroup>
+              )}
+              <optgroup label="Runs">
+                {modelList.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.name} · {m.architecture} · {pct(m.testAccuracy, 2)}
+                    {m.status === "SUCCEEDED" ? "" : ` · ${m.status.toLowerCase()}`}
+                  </option>
+                ))}
+              </optgroup>
             </select>
           </label>
           <label className="row small muted">
@@ -210,6 +245,12 @@ export function ClassifyView() {
           {runData && (
             <span className="small muted">
               <StatusBadge status={runData.status} /> <Link href={`/runs/${encodeURIComponent(runData.id)}`}>run page</Link>
+            </span>
+          )}
+          {regEntry && (
+            <span className="small muted" data-testid="registered-model">
+              registered: <Link href={`/models?name=${encodeURIComponent(regEntry.name)}`}>{regEntry.name}</Link> v{regEntry.version}
+              {regEntry.aliases.map((a) => ` @${a}`).join("")}
             </span>
           )}
         </div>
@@ -415,4 +456,29 @@ function DropZone({ onFile, disabled }: { onFile: (file: File) => void; disabled
       <span className="small muted">PNG, JPEG or WebP, any size: a garment on a plain background works best</span>
     </label>
   );
+}
+
+type RegistryList = RouterOutputs["registry"]["list"];
+interface RegisteredEntry {
+  key: string;
+  name: string;
+  version: number;
+  aliases: string[];
+  runId: string;
+  architecture: string;
+  testAccuracy: number | null;
+}
+
+/** Every registered version, models in name order, newest version first. */
+function registeredEntries(list: RegistryList | undefined): RegisteredEntry[] {
+  return (list ?? []).flatMap((m) =>
+    m.versions.map((v) => ({ key: `${m.name}/${v.version}`, name: m.name, version: v.version, aliases: v.aliases, runId: v.run.id, architecture: v.run.architecture, testAccuracy: v.testAccuracy })),
+  );
+}
+
+/** "name/3" or "name@production". */
+function findRegistered(entries: RegisteredEntry[], ref: string): RegisteredEntry | null {
+  const at = ref.indexOf("@");
+  if (at > 0) return entries.find((e) => e.name === ref.slice(0, at) && e.aliases.includes(ref.slice(at + 1))) ?? null;
+  return entries.find((e) => e.key === ref) ?? null;
 }

@@ -10,3 +10,7 @@ export * from "../router/run/id.schema";
 export * from "../router/run/list.schema";
 export * from "../router/run/misclassified.schema";
 export * from "../limits";
+export * from "../router/registry/alias.schema";
+export * from "../router/registry/names.schema";
+export * from "../router/registry/register.schema";
+export * from "../router/registry/version.schema";

@@ -1,0 +1,68 @@
+// A photo on the server, turned into the model's input by the same code as the classify page:
+// sniff the format and size from the header (refuse what is not a picture or too large), decode
+// with sharp (libvips: libspng for PNG, libjpeg-turbo's decoder for JPEG, as Chromium uses), apply
+// the EXIF orientation as createImageBitmap does, scale the long side down to 1024 as the page does,
+// then preprocessPhoto from @fmnist/model.
+import { preprocessPhoto } from "@fmnist/model";
+import sharp, { type OutputInfo } from "sharp";
+import { type ImageFormat, sniffImage } from "~/classify/sniff";
+import { ServeError } from "./errors";
+import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from "./limits";
+
+const DECODED: ImageFormat[] = ["png", "jpeg", "webp", "gif"];
+
+export interface PreparedPhoto {
+  input: Float32Array;
+  inverted: boolean;
+  /** The object's box in the photo's own pixels. */
+  box: { x: number; y: number; width: number; height: number };
+  width: number;
+  height: number;
+  format: ImageFormat;
+  downscaled: boolean;
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export async function preparePhoto(bytes: Uint8Array, what = "the image"): Promise<PreparedPhoto> {
+  if (bytes.length === 0) throw new ServeError(400, `${what} is empty`);
+  if (bytes.length > MAX_IMAGE_BYTES) throw new ServeError(413, `${what} is ${mb(bytes.length)}; the limit is ${mb(MAX_IMAGE_BYTES)}`);
+  const sniffed = sniffImage(bytes.subarray(0, 256 * 1024));
+  if (!sniffed.format) throw new ServeError(415, `${what} is not a PNG, JPEG, WebP or GIF picture`);
+  if (!DECODED.includes(sniffed.format)) throw new ServeError(415, `${what} is ${sniffed.format.toUpperCase()}; send PNG, JPEG, WebP or GIF`);
+  if (sniffed.width !== null && sniffed.height !== null) {
+    if (sniffed.width === 0 || sniffed.height === 0) throw new ServeError(400, `${what} has a zero-sized picture`);
+    if (sniffed.width * sniffed.height > MAX_IMAGE_PIXELS) {
+      throw new ServeError(413, `${what} is ${sniffed.width}x${sniffed.height} pixels, more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels the server decodes`);
+    }
+  }
+  let data: Buffer;
+  let info: OutputInfo;
+  let width: number;
+  let height: number;
+  try {
+    // autoOrient: EXIF orientation applied, as createImageBitmap's default imageOrientation does.
+    const image = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: "error", pages: 1 }).autoOrient();
+    const meta = await image.metadata();
+    const oriented = (meta.orientation ?? 1) >= 5;
+    width = (oriented ? meta.height : meta.width) ?? 0;
+    height = (oriented ? meta.width : meta.height) ?? 0;
+    const s = Math.min(1, MAX_IMAGE_SIDE / Math.max(width, height));
+    let pipeline = image;
+    if (s < 1) pipeline = pipeline.resize(Math.max(1, Math.round(width * s)), Math.max(1, Math.round(height * s)), { fit: "fill", kernel: "lanczos3" });
+    ({ data, info } = await pipeline.toColourspace("srgb").ensureAlpha().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true }));
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    if (/pixel limit/i.test(why)) throw new ServeError(413, `${what} has more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels the server decodes`);
+    throw new ServeError(400, `${what} could not be decoded: it starts like a ${sniffed.format.toUpperCase()} file, but its data is corrupt or truncated (${why})`);
+  }
+  const pre = preprocessPhoto(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height);
+  const scale = width / info.width;
+  const box = {
+    x: Math.round(pre.box.x * scale),
+    y: Math.round(pre.box.y * scale),
+    width: Math.round(pre.box.width * scale),
+    height: Math.round(pre.box.height * scale),
+  };
+  return { input: pre.input, inverted: pre.inverted, box, width, height, format: sniffed.format, downscaled: info.width !== width };
+}
