@@ -1,5 +1,6 @@
 import { authRouter } from "./router/auth";
 import { compareRouter } from "./router/compare";
+import { hardExamplesRouter } from "./router/hardExamples";
 import { modelRouter } from "./router/model";
 import { runRouter } from "./router/run";
 import { createTRPCRouter } from "./trpc";
@@ -10,6 +11,8 @@ export const appRouter = createTRPCRouter({
   runs: { ...runRouter, ...compareRouter, ...modelRouter },
   // auth.status: whether mutations (runs.create, cancel, retry, delete) need the admin token.
   auth: authRouter,
+  // hardExamples.list: test images the selected runs got wrong, aggregated across runs.
+  hardExamples: hardExamplesRouter,
 });
 
 export type AppRouter = typeof appRouter;

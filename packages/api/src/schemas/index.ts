@@ -9,3 +9,4 @@ export * from "../router/run/byId.schema";
 export * from "../router/run/id.schema";
 export * from "../router/run/list.schema";
 export * from "../router/run/misclassified.schema";
+export * from "../router/hardExamples/list.schema";
