@@ -22,6 +22,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <Link href="/">Experiments</Link>
               <Link href="/runs/new">New run</Link>
               <Link href="/classify">Classify</Link>
+              <Link href="/dataset">Dataset</Link>
+              <Link href="/hard-examples">Hard examples</Link>
             </nav>
           </div>
         </header>

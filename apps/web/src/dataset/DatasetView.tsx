@@ -366,7 +366,7 @@ function ImageByIndex({ data, query, runId }: { data: DatasetSummary; query: str
       {url && (
         <div className="row" style={{ marginTop: 10 }}>
           {/* biome-ignore lint/performance/noImgElement: a 28x28 PNG from our own route, no optimisation to gain */}
-          <img src={url} alt={`${set} image ${index}`} width={112} height={112} className="pixelated" data-testid="indexed-image" />
+          <img src={url} alt={`${set} #${index}`} width={112} height={112} className="pixelated" data-testid="indexed-image" />
           <div>
             <div data-testid="indexed-label">{label == null ? "…" : `${CLASS_NAMES_EN[label]} / ${CLASS_NAMES_ZH[label]} (class ${label})`}</div>
             {set === "test" && (

@@ -105,6 +105,14 @@ describe.each<TestDialect>(["sqlite", "postgres"])("%s", (dialect) => {
       expect(s.items.map((i) => i.testIndex)).toEqual([5, 300]);
     });
 
+    it("selects the runs on the same test set as a given run", async () => {
+      const r = await t.api.hardExamples.list({ sameTestSetAs: subset });
+      expect(r.runs.map((x) => x.name)).toEqual(["subset"]);
+      const full = await t.api.hardExamples.list({ sameTestSetAs: b });
+      expect(full.runs.map((x) => x.name)).toEqual(["A", "B", "C"]);
+      expect((await failure(() => t.api.hardExamples.list({ sameTestSetAs: running }))).message).toMatch(/no test evaluation/);
+    });
+
     it("rejects bad selections with a clear error", async () => {
       expect((await failure(() => t.api.hardExamples.list({ runIds: [a, subset] }))).message).toMatch(/different test sets/);
       expect((await failure(() => t.api.hardExamples.list({ runIds: [a, "nosuchrun00000"] }))).code).toBe("NOT_FOUND");

@@ -1,5 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
+import { runNotFound } from "../../lib/not-found";
 import type { Context } from "../../trpc";
 import type { hardExamplesSchema } from "./list.schema";
 
@@ -18,7 +19,17 @@ const runSelect = {
 
 /** The runs to aggregate over: the ones asked for, all on one test set; else every succeeded run on
  * the full test set, else (no full-dataset run yet) those on the latest succeeded run's test set. */
-async function selectRuns(ctx: Context, runIds: string[] | null | undefined) {
+async function selectRuns(ctx: Context, runIds: string[] | null | undefined, sameTestSetAs: string | null | undefined) {
+  if (sameTestSetAs && !runIds?.length) {
+    const like = await ctx.db.run.findUnique({ where: { id: sameTestSetAs }, select: runSelect });
+    if (!like) throw runNotFound(sameTestSetAs);
+    if (!like.evaluation) throw new TRPCError({ code: "BAD_REQUEST", message: `Run ${like.name} has no test evaluation` });
+    return ctx.db.run.findMany({
+      where: { status: "SUCCEEDED", datasetChecksum: like.datasetChecksum, evaluation: { numExamples: like.evaluation.numExamples } },
+      select: runSelect,
+      orderBy: { createdAt: "asc" },
+    });
+  }
   if (runIds?.length) {
     const runs = await ctx.db.run.findMany({ where: { id: { in: runIds } }, select: runSelect, orderBy: { createdAt: "asc" } });
     const missing = runIds.filter((id) => !runs.some((r) => r.id === id));
@@ -56,7 +67,7 @@ async function selectRuns(ctx: Context, runIds: string[] | null | undefined) {
  * the page's images only.
  */
 export async function hardExamplesHandler(ctx: Context, input: z.output<typeof hardExamplesSchema>) {
-  const runs = await selectRuns(ctx, input.runIds);
+  const runs = await selectRuns(ctx, input.runIds, input.sameTestSetAs);
   const evalToRun = new Map(runs.map((r) => [r.evaluation?.id as string, r.id]));
   const evaluationIds = [...evalToRun.keys()];
   const empty = { runs: [], numExamples: 0, total: 0, allWrong: 0, byWrongRuns: [], items: [], pairs: [], nextCursor: null };
@@ -102,8 +113,8 @@ export async function hardExamplesHandler(ctx: Context, input: z.output<typeof h
     : [];
   const byImage = new Map<number, { runId: string; predLabel: number; confidence: number }[]>();
   for (const r of rows) {
-    let list = byImage.get(Number(r.testIndex));
-    if (!list) byImage.set(Number(r.testIndex), (list = []));
+    const list = byImage.get(Number(r.testIndex)) ?? [];
+    byImage.set(Number(r.testIndex), list);
     list.push({ runId: evalToRun.get(r.evaluationId) as string, predLabel: Number(r.predLabel), confidence: Number(r.confidence) });
   }
   const runOrder = new Map(runs.map((r, i) => [r.id, i]));

@@ -16,6 +16,8 @@ export const hardExamplesSchema = z.object({
     .max(HARD_EXAMPLES_MAX_RUNS, `at most ${HARD_EXAMPLES_MAX_RUNS} runs`)
     .refine((ids) => new Set(ids).size === ids.length, "each run may appear only once")
     .nullish(),
+  /** Instead of runIds: every succeeded run evaluated on the same test set as this run. */
+  sameTestSetAs: runIdSchema.nullish(),
   /** "most": most runs wrong first; "all": only images every selected run got wrong. */
   view: z.enum(["most", "all"]).default("most"),
   /** Only mistakes of this true class / predicted as this class (a confusion-matrix cell). */

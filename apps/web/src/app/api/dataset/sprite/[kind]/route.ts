@@ -65,14 +65,18 @@ export async function GET(req: Request, ctx: { params: Promise<{ kind: string }>
       const sprite = new Uint8Array(per * SIZE * 10 * SIZE);
       const samples = (set === "train" ? stats.train : stats.test).samples;
       for (let c = 0; c < 10; c++) {
-        samples[c].slice(0, per).forEach((i, k) => blit(sprite, per, c * per + k, part.images.subarray(i * 784, (i + 1) * 784)));
+        samples[c].slice(0, per).forEach((i, k) => {
+          blit(sprite, per, c * per + k, part.images.subarray(i * 784, (i + 1) * 784));
+        });
       }
       png = encodeGreyPng(sprite, per * SIZE, 10 * SIZE);
     } else {
       const sprite = new Uint8Array(10 * SIZE * SIZE);
       const cells = kind === "mean" ? stats.mean : stats.std;
       const scale = kind === "mean" ? 1 : 255 / Math.max(1e-6, stats.maxStd);
-      cells.forEach((cell, c) => blit(sprite, 10, c, cell, scale));
+      cells.forEach((cell, c) => {
+        blit(sprite, 10, c, cell, scale);
+      });
       png = encodeGreyPng(sprite, 10 * SIZE, SIZE);
     }
     return new Response(new Uint8Array(png), { headers });
