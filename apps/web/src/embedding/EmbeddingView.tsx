@@ -30,7 +30,7 @@ const PHASES: Record<Status["phase"], string> = {
 declare global {
   interface Window {
     /** For tests and the console: where point i is drawn, in page pixels relative to the chart. */
-    __fmnistEmbedding?: { pixelOf(index: number): [number, number] | null; projection: string };
+    __fmnistEmbedding?: { pixelOf(index: number): [number, number] | null; projection: string; highlighted: number[] };
   }
 }
 
@@ -135,8 +135,11 @@ export function EmbeddingView({ runId }: { runId: string }) {
   // Test hook: the pixel of point i in the current projection.
   useEffect(() => {
     if (!acts || !projection) return;
+    const highlighted: number[] = [];
+    if (pair) for (let i = 0; i < acts.count; i++) if (acts.labels[i] === pair.trueLabel && acts.predictions[i] === pair.predLabel) highlighted.push(i);
     window.__fmnistEmbedding = {
       projection: shownView,
+      highlighted,
       pixelOf(i: number) {
         const chart = chartRef.current;
         if (!chart || i < 0 || i >= acts.count) return null;
@@ -144,7 +147,7 @@ export function EmbeddingView({ runId }: { runId: string }) {
         return [p[0], p[1]];
       },
     };
-  }, [acts, projection, shownView]);
+  }, [acts, projection, shownView, pair]);
 
   const r = run.data;
   return (

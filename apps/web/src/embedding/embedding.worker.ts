@@ -70,7 +70,7 @@ async function run(req: EmbeddingRequest) {
     post({ type: "status", phase: "activations", done: start + m, total: n });
     await new Promise((r) => setTimeout(r, 0));
   }
-  both.dispose();
+  // `both` shares the model's layers: disposing the model frees them once.
   model.dispose();
   const labels = set.labels.slice(0, n);
   post({ type: "activations", count: n, width, layer: classifier.name, labels, predictions, backend, ms: performance.now() - t0 });
