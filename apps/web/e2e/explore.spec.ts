@@ -165,6 +165,8 @@ test.describe("hard examples across runs", () => {
     await expect(page).toHaveURL(/\/hard-examples$/);
     const tiles = page.getByTestId("hard-tile");
     await expect(tiles.first()).toBeVisible();
+    // No full-dataset run in the e2e database: the fixture runs, and the page says why.
+    await expect(page.getByTestId("run-selection")).toHaveText(`default: no run on the full test set yet, so every succeeded run on the latest run's test set (${runs.length})`);
     await expect(page.getByTestId("hard-count")).toHaveText(`${Math.min(48, expected.length)} of ${expected.length.toLocaleString("en")} images`);
     const shown = await tiles.evaluateAll((els) => els.map((e) => [Number(e.getAttribute("data-index")), Number(e.getAttribute("data-wrong"))]));
     expect(shown).toEqual(expected.slice(0, 48));

@@ -279,14 +279,14 @@ function MeanStd({ data, query }: { data: DatasetSummary; query: string }) {
     <div data-testid="mean-std">
       {rows.map((r) => (
         <div className="sample-row" key={r.kind}>
-          <div className="sample-label muted small">{r.label}</div>
+          <div className="sample-label narrow muted small">{r.label}</div>
           {CLASS_NAMES_EN.map((name, c) => (
-            <span key={name} className="sprite-cell" data-testid={`${r.kind}-cell`} style={spriteCell(spriteUrl(query, r.kind), 10, 1, c, 44)} title={`${r.kind} of ${name} / ${CLASS_NAMES_ZH[c]}`} />
+            <span key={name} className="sprite-cell" data-testid={`${r.kind}-cell`} style={spriteCell(spriteUrl(query, r.kind), 10, 1, c, 36)} title={`${r.kind} of ${name} / ${CLASS_NAMES_ZH[c]}`} />
           ))}
         </div>
       ))}
       <div className="sample-row">
-        <div className="sample-label" />
+        <div className="sample-label narrow" />
         {CLASS_NAMES_EN.map((name, c) => (
           <span key={name} className="mean-name small muted">
             {CLASS_NAMES_ZH[c]}

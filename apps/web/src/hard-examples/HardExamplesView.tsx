@@ -59,7 +59,7 @@ export function HardExamplesView() {
         <Segmented label="Class names" value={locale} options={LOCALE_OPTIONS} onChange={setLocale} />
       </div>
 
-      <RunPicker selected={first?.runs.map((r) => r.id) ?? []} explicit={runIds != null || like != null} onChange={(ids) => setParam({ runs: ids ? ids.join(",") : null, like: null })} />
+      <RunPicker selected={first?.runs.map((r) => r.id) ?? []} selection={first?.selection} explicit={runIds != null || like != null} onChange={(ids) => setParam({ runs: ids ? ids.join(",") : null, like: null })} />
 
       {query.error && (
         <div className="error-box" role="alert">
@@ -218,7 +218,24 @@ function HardTile({
   );
 }
 
-function RunPicker({ selected, explicit, onChange }: { selected: string[]; explicit: boolean; onChange: (ids: string[] | null) => void }) {
+const SELECTION: Record<Output["selection"], string> = {
+  explicit: "selected",
+  "same-test-set": "every succeeded run on the same test set as the run you came from",
+  "full-test-set": "default: every succeeded run on the full test set",
+  "latest-test-set": "default: no run on the full test set yet, so every succeeded run on the latest run's test set",
+};
+
+function RunPicker({
+  selected,
+  selection,
+  explicit,
+  onChange,
+}: {
+  selected: string[];
+  selection: Output["selection"] | undefined;
+  explicit: boolean;
+  onChange: (ids: string[] | null) => void;
+}) {
   const trpc = useTRPC();
   const runs = useQuery(trpc.runs.list.queryOptions({ status: ["SUCCEEDED"], limit: 100 }));
   const [draft, setDraft] = useState<Set<string> | null>(null);
@@ -227,7 +244,9 @@ function RunPicker({ selected, explicit, onChange }: { selected: string[]; expli
     <details className="panel" data-testid="run-picker">
       <summary>
         <strong>Runs</strong>{" "}
-        <span className="muted small">{explicit ? `${selected.length} selected` : `default: every succeeded run on the full test set (${selected.length})`}</span>
+        <span className="muted small" data-testid="run-selection">
+          {selection ? `${SELECTION[selection]} (${selected.length})` : ""}
+        </span>
       </summary>
       <div className="run-pick-list">
         {runs.data?.items.map((r) => (

@@ -48,6 +48,7 @@ describe.each<TestDialect>(["sqlite", "postgres"])("%s", (dialect) => {
     it("aggregates every succeeded full-dataset run by default, most-missed first", async () => {
       const r = await t.api.hardExamples.list({});
       expect(r.runs.map((x) => x.name)).toEqual(["A", "B", "C"]);
+      expect(r.selection).toBe("full-test-set");
       expect(r.numExamples).toBe(10_000);
       expect(r.items.map((i) => [i.testIndex, i.trueLabel, i.wrongRuns])).toEqual([
         [5, 6, 3],
@@ -137,6 +138,7 @@ describe("hardExamples.list without full-dataset runs", () => {
     await runWithMistakes(t, "subset 1", 500, [[1, 3, 1]]);
     await runWithMistakes(t, "subset 2", 500, [[1, 3, 6], [2, 4, 2]]);
     const r = await t.api.hardExamples.list({});
+    expect(r.selection).toBe("latest-test-set");
     expect(r.runs.map((x) => x.name).sort()).toEqual(["subset 1", "subset 2"]);
     expect(r.items.map((i) => [i.testIndex, i.wrongRuns])).toEqual([
       [1, 2],

@@ -17,6 +17,10 @@ const runSelect = {
   evaluation: { select: { id: true, numExamples: true } },
 } as const;
 
+/** How the runs were chosen: asked for, like a given run, every run on the full test set, or (no
+ * full-dataset run yet) the runs on the latest succeeded run's test set. */
+type Selection = "explicit" | "same-test-set" | "full-test-set" | "latest-test-set";
+
 /** The runs to aggregate over: the ones asked for, all on one test set; else every succeeded run on
  * the full test set, else (no full-dataset run yet) those on the latest succeeded run's test set. */
 async function selectRuns(ctx: Context, runIds: string[] | null | undefined, sameTestSetAs: string | null | undefined) {
@@ -24,11 +28,12 @@ async function selectRuns(ctx: Context, runIds: string[] | null | undefined, sam
     const like = await ctx.db.run.findUnique({ where: { id: sameTestSetAs }, select: runSelect });
     if (!like) throw runNotFound(sameTestSetAs);
     if (!like.evaluation) throw new TRPCError({ code: "BAD_REQUEST", message: `Run ${like.name} has no test evaluation` });
-    return ctx.db.run.findMany({
+    const runs = await ctx.db.run.findMany({
       where: { status: "SUCCEEDED", datasetChecksum: like.datasetChecksum, evaluation: { numExamples: like.evaluation.numExamples } },
       select: runSelect,
       orderBy: { createdAt: "asc" },
     });
+    return { runs, selection: "same-test-set" as Selection };
   }
   if (runIds?.length) {
     const runs = await ctx.db.run.findMany({ where: { id: { in: runIds } }, select: runSelect, orderBy: { createdAt: "asc" } });
@@ -43,21 +48,22 @@ async function selectRuns(ctx: Context, runIds: string[] | null | undefined, sam
       // A test index names a different image in another test set: mixing them would be meaningless.
       throw new TRPCError({ code: "BAD_REQUEST", message: "The selected runs were evaluated on different test sets; select runs of one dataset" });
     }
-    return runs;
+    return { runs, selection: "explicit" as Selection };
   }
   const full = await ctx.db.run.findMany({
     where: { status: "SUCCEEDED", evaluation: { numExamples: FULL_TEST_SET } },
     select: runSelect,
     orderBy: { createdAt: "asc" },
   });
-  if (full.length) return full;
+  if (full.length) return { runs: full, selection: "full-test-set" as Selection };
   const latest = await ctx.db.run.findFirst({ where: { status: "SUCCEEDED", evaluation: { isNot: null } }, select: runSelect, orderBy: { createdAt: "desc" } });
-  if (!latest) return [];
-  return ctx.db.run.findMany({
+  if (!latest) return { runs: [], selection: "full-test-set" as Selection };
+  const runs = await ctx.db.run.findMany({
     where: { status: "SUCCEEDED", datasetChecksum: latest.datasetChecksum, evaluation: { numExamples: latest.evaluation?.numExamples } },
     select: runSelect,
     orderBy: { createdAt: "asc" },
   });
+  return { runs, selection: "latest-test-set" as Selection };
 }
 
 /**
@@ -67,10 +73,10 @@ async function selectRuns(ctx: Context, runIds: string[] | null | undefined, sam
  * the page's images only.
  */
 export async function hardExamplesHandler(ctx: Context, input: z.output<typeof hardExamplesSchema>) {
-  const runs = await selectRuns(ctx, input.runIds, input.sameTestSetAs);
+  const { runs, selection } = await selectRuns(ctx, input.runIds, input.sameTestSetAs);
   const evalToRun = new Map(runs.map((r) => [r.evaluation?.id as string, r.id]));
   const evaluationIds = [...evalToRun.keys()];
-  const empty = { runs: [], numExamples: 0, total: 0, allWrong: 0, byWrongRuns: [], items: [], pairs: [], nextCursor: null };
+  const empty = { selection, runs: [], numExamples: 0, total: 0, allWrong: 0, byWrongRuns: [], items: [], pairs: [], nextCursor: null };
   if (!runs.length) return empty;
 
   // Raw SQL: Prisma's groupBy turns the ~10,000 groups of 100 runs into objects through its query
@@ -135,6 +141,7 @@ export async function hardExamplesHandler(ctx: Context, input: z.output<typeof h
   });
 
   return {
+    selection,
     runs: runs.map(({ evaluation, ...r }) => ({ id: r.id, name: r.name, architecture: r.architecture, testAccuracy: r.testAccuracy })),
     numExamples: runs[0].evaluation?.numExamples ?? 0,
     /** Images in the current view. */
