@@ -83,6 +83,7 @@ test.describe("dataset page", () => {
     test.setTimeout(120_000);
     await page.goto("/dataset");
     await expect(page.getByTestId("dataset")).toHaveAttribute("data-ready-ms", /\d+/, { timeout: 60_000 });
+    console.log(`[dataset page] full dataset ready ${await page.getByTestId("dataset").getAttribute("data-ready-ms")} ms after navigation (first view since the server started, unless an earlier spec read it)`);
     expect(await columnCounts(page, "train-count")).toEqual(new Array(10).fill(6000));
     expect(await columnCounts(page, "test-count")).toEqual(new Array(10).fill(1000));
     await page.getByRole("button", { name: "Test", exact: true }).click();
@@ -277,8 +278,10 @@ test.describe("embedding map", () => {
       await page.goto(`/runs/${copy.id}/embedding`);
       const chart = page.getByTestId("embedding-chart");
       await expect(chart).toHaveAttribute("data-points", "10000", { timeout: 120_000 });
-      await expect(page.getByTestId("embedding-progress")).toBeVisible();
-      await expect(page.getByTestId("embedding-status")).toContainText("UMAP");
+      // The neighbour search runs first (one step, no bar), then the layout epochs with a bar.
+      await expect(page.getByTestId("embedding-status")).toContainText("UMAP", { timeout: 60_000 });
+      await expect(page.getByTestId("embedding-progress")).toBeVisible({ timeout: 120_000 });
+      await expect(page.getByTestId("embedding-status")).toContainText(/UMAP: optimising the layout \d+ \/ \d+/);
       await expect(chart).toHaveAttribute("data-projection", "umap", { timeout: 180_000 });
       const pcaMs = Number(await chart.getAttribute("data-pca-ms"));
       const umapMs = Number(await chart.getAttribute("data-umap-ms"));

@@ -35,8 +35,8 @@ export function stratifiedSplit(labels: ArrayLike<number>, validationFraction: n
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i];
-    let list = byClass.get(c);
-    if (!list) byClass.set(c, (list = []));
+    const list = byClass.get(c) ?? [];
+    byClass.set(c, list);
     list.push(i);
   }
   const train: number[] = [];
