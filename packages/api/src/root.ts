@@ -1,5 +1,6 @@
 import { authRouter } from "./router/auth";
 import { compareRouter } from "./router/compare";
+import { hardExamplesRouter } from "./router/hardExamples";
 import { modelRouter } from "./router/model";
 import { registryRouter } from "./router/registry";
 import { runRouter } from "./router/run";
@@ -13,6 +14,8 @@ export const appRouter = createTRPCRouter({
   auth: authRouter,
   // registry.list, byName, resolve; register, setAlias, removeAlias, deleteVersion (admin).
   registry: registryRouter,
+  // hardExamples.list: test images the selected runs got wrong, aggregated across runs.
+  hardExamples: hardExamplesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -35,8 +35,8 @@ export function stratifiedSplit(labels: ArrayLike<number>, validationFraction: n
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i];
-    let list = byClass.get(c);
-    if (!list) byClass.set(c, (list = []));
+    const list = byClass.get(c) ?? [];
+    byClass.set(c, list);
     list.push(i);
   }
   const train: number[] = [];
@@ -68,4 +68,23 @@ export function gather(
     outLabels[k] = labels[i];
   }
   return { images: outImages, labels: outLabels };
+}
+
+/** Per-class sizes of the parts stratifiedSplit makes, from the class counts alone (the split's
+ * sizes depend on the counts and fraction, not on the seed). */
+export function stratifiedSplitCounts(classCounts: readonly number[], validationFraction: number): { train: number[]; validation: number[] } {
+  if (!(validationFraction >= 0 && validationFraction < 1)) {
+    throw new RangeError(`validation fraction must be in [0, 1), got ${validationFraction}`);
+  }
+  const validation = classCounts.map((n) => Math.round(n * validationFraction));
+  return { train: classCounts.map((n, c) => n - validation[c]), validation };
+}
+
+/** Per-class counts of the train and validation parts of a run, as the trainer makes them: an
+ * optional stratified cap on the training images (maxTrainImages, 0 = all), then the split. */
+export function runSplitCounts(classCounts: readonly number[], validationFraction: number, maxTrainImages = 0): { train: number[]; validation: number[] } {
+  const total = classCounts.reduce((a, b) => a + b, 0);
+  let kept = [...classCounts];
+  if (maxTrainImages > 0 && maxTrainImages < total) kept = stratifiedSplitCounts(classCounts, 1 - maxTrainImages / total).train;
+  return stratifiedSplitCounts(kept, validationFraction);
 }

@@ -23,6 +23,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <Link href="/runs/new">New run</Link>
               <Link href="/classify">Classify</Link>
               <Link href="/models">Models</Link>
+              <Link href="/dataset">Dataset</Link>
+              <Link href="/hard-examples">Hard examples</Link>
             </nav>
           </div>
         </header>

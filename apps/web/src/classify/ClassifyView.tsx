@@ -129,11 +129,10 @@ export function ClassifyView() {
     [client, classify],
   );
 
-  const randomTestImage = () => {
-    if (!client || !runData) return;
-    const count = runData.evaluation?.numExamples ?? 0;
-    const index = Math.floor(Math.random() * Math.max(1, count));
-    void classify(`test image #${index}`, async () => {
+  const testImage = useCallback(
+    (index: number) => {
+      if (!client || !runData) return;
+      void classify(`test image #${index}`, async () => {
       const res = await fetch(`/api/dataset/test-images/${index}?run=${encodeURIComponent(runData.id)}`);
       if (!res.ok) {
         const body = (await res.json().catch(() => null)) as { error?: string } | null;
@@ -141,8 +140,27 @@ export function ClassifyView() {
       }
       const label = Number(res.headers.get("x-label"));
       return { result: await client.classifyFile(await res.blob(), `test image #${index}.png`), trueLabel: Number.isInteger(label) ? label : null };
-    });
-  };
+      });
+    },
+    [client, runData, classify],
+  );
+  const randomTestImage = () => testImage(Math.floor(Math.random() * Math.max(1, runData?.evaluation?.numExamples ?? 0)));
+
+  // ?test=N classifies test image N once the model is ready (the notebook's predict_image(N)).
+  const testParam = params.get("test");
+  const requested = testParam != null && /^\d{1,6}$/.test(testParam) ? Number(testParam) : null;
+  const autoDone = useRef<string | null>(null);
+  useEffect(() => {
+    if (testParam == null) return;
+    if (requested == null) {
+      setInputError(`?test=${testParam} is not a test image index (a whole number from 0)`);
+      return;
+    }
+    const key = `${runData?.id}:${requested}`;
+    if (!ready || !runData || autoDone.current === key) return;
+    autoDone.current = key;
+    testImage(requested);
+  }, [ready, runData, requested, testParam, testImage]);
 
   // Paste anywhere on the page; drops outside the drop zone must not navigate away.
   useEffect(() => {

@@ -177,7 +177,16 @@ export function RunView({ id }: { id: string }) {
         <div className="panel" id="misclassified">
           <div className="panel-head">
             <h2>Misclassified test images</h2>
-            <span className="muted small">{evaluation.misclassifiedCount.toLocaleString("en")} in total</span>
+            <span className="muted small">
+              {evaluation.misclassifiedCount.toLocaleString("en")} in total ·{" "}
+              <Link
+                data-testid="pair-across-runs"
+                href={`/hard-examples?like=${encodeURIComponent(r.id)}${pair.trueLabel != null ? `&true=${pair.trueLabel}` : ""}${pair.predLabel != null ? `&pred=${pair.predLabel}` : ""}`}
+              >
+                {pair.trueLabel != null && pair.predLabel != null ? `${names[pair.trueLabel]} → ${names[pair.predLabel]} across runs` : "hard examples across runs"}
+              </Link>{" "}
+              · <Link href={`/runs/${encodeURIComponent(r.id)}/embedding`}>embedding map</Link> · <Link href={`/dataset?run=${encodeURIComponent(r.id)}`}>dataset and split</Link>
+            </span>
           </div>
           <MisclassifiedGallery runId={r.id} names={names} filter={pair} onFilter={setPair} />
         </div>

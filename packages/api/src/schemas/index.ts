@@ -14,3 +14,4 @@ export * from "../router/registry/alias.schema";
 export * from "../router/registry/names.schema";
 export * from "../router/registry/register.schema";
 export * from "../router/registry/version.schema";
+export * from "../router/hardExamples/list.schema";
