@@ -184,7 +184,9 @@ describe("worker race on a real PostgreSQL", async () => {
     expect(claims).toHaveLength(100);
     expect([...perRun.keys()].sort()).toEqual([...ids].sort());
     expect([...perRun.values()].every((n) => n === 1)).toBe(true);
-    const rows = await db.run.findMany({ select: { status: true, workerId: true } });
+    const rows = await db.run.findMany({ select: { status: true, workerId: true, error: true } });
+    // Every run SUCCEEDED; any that did not is shown with its error.
+    expect(rows.filter((r) => r.status !== "SUCCEEDED").map((r) => `${r.status}: ${r.error}`)).toEqual([]);
     expect(rows.filter((r) => r.status === "SUCCEEDED")).toHaveLength(100);
     const perWorker = workers.map((_, i) => claims.filter((c) => c.worker === `w${i}`).length);
     console.log(`PostgreSQL race: 100 runs, claims per worker ${perWorker.join("/")}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
