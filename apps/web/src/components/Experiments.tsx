@@ -92,7 +92,9 @@ export function Experiments() {
   const list = useQuery(
     trpc.runs.list.queryOptions(input, {
       placeholderData: keepPreviousData,
-      refetchInterval: live ? 2000 : false,
+      // Also while its own rows show an active run: the facets can see a run finish before the
+      // list does (separate requests), and the list must not stop polling on a stale "running".
+      refetchInterval: (q) => (live || q.state.data?.items.some((r) => r.status === "RUNNING" || r.status === "QUEUED") ? 2000 : false),
     }),
   );
 
