@@ -121,22 +121,26 @@ async function startWorker(): Promise<Engine> {
   return engine;
 }
 
+/** An engine: "thread" (a worker thread; falls back to "inline" when it cannot start) or "inline". */
+export async function createEngine(mode: "thread" | "inline"): Promise<Engine> {
+  if (mode === "thread") {
+    try {
+      const engine = await startWorker();
+      return { ...proxy(engine), backend: { ...engine.backend, note: `${engine.backend.note}; in an inference thread` } };
+    } catch (e) {
+      const b = await servingBackend();
+      return new InThreadEngine({ ...b, note: `${b.note}; in the request thread (the inference thread did not start: ${e instanceof Error ? e.message : String(e)})` });
+    }
+  }
+  const b = await servingBackend();
+  return new InThreadEngine({ ...b, note: `${b.note}; in the request thread (FMNIST_SERVE_THREAD=0)` });
+}
+
 let chosen: Promise<Engine> | null = null;
 
+/** The process-wide engine. */
 export function servingEngine(): Promise<Engine> {
-  chosen ??= (async () => {
-    if (process.env.FMNIST_SERVE_THREAD !== "0") {
-      try {
-        const engine = await startWorker();
-        return { ...proxy(engine), backend: { ...engine.backend, note: `${engine.backend.note}; in an inference thread` } };
-      } catch (e) {
-        const b = await servingBackend();
-        return new InThreadEngine({ ...b, note: `${b.note}; in the request thread (the inference thread did not start: ${e instanceof Error ? e.message : String(e)})` });
-      }
-    }
-    const b = await servingBackend();
-    return new InThreadEngine({ ...b, note: `${b.note}; in the request thread (FMNIST_SERVE_THREAD=0)` });
-  })();
+  chosen ??= createEngine(process.env.FMNIST_SERVE_THREAD === "0" ? "inline" : "thread");
   return chosen;
 }
 
