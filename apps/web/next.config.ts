@@ -6,9 +6,9 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript sources.
-  transpilePackages: ["@fmnist/api", "@fmnist/db", "@fmnist/model", "@fmnist/data"],
+  transpilePackages: ["@fmnist/api", "@fmnist/db", "@fmnist/model", "@fmnist/data", "@fmnist/keras-import"],
   // Native modules and the Prisma runtime are loaded by Node at run time, not bundled.
-  serverExternalPackages: ["better-sqlite3", "@prisma/client", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "pg", "@tensorflow/tfjs"],
+  serverExternalPackages: ["better-sqlite3", "@prisma/client", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "pg", "@tensorflow/tfjs", "h5wasm"],
   // The workspace packages live outside apps/web.
   turbopack: { root: repoRoot },
   poweredByHeader: false,

@@ -22,6 +22,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <Link href="/">Experiments</Link>
               <Link href="/runs/new">New run</Link>
               <Link href="/classify">Classify</Link>
+              <Link href="/import">Import model</Link>
             </nav>
           </div>
         </header>
