@@ -75,6 +75,13 @@ test("a refused file: the reason is shown, no run is recorded", async ({ page })
   // The upload route says the same to any client, and an anonymous one gets a 401.
   const anonymous = await page.request.post("/api/imports", { multipart: { file: { name: FILE, mimeType: "application/octet-stream", buffer: readFileSync(join(KERAS_MODELS_DIR, FILE)) } } });
   expect(anonymous.status()).toBe(401);
+  // Over the size limit (64 MiB by default): 413 before the body is read.
+  const big = await page.request.post("/api/imports", {
+    headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` },
+    multipart: { file: { name: "big.keras", mimeType: "application/octet-stream", buffer: Buffer.alloc(65 * 1024 * 1024) } },
+  });
+  expect(big.status()).toBe(413);
+  expect((await big.json()).error).toMatch(/the limit is 67108864 bytes \(FMNIST_IMPORT_MAX_BYTES\)/);
   expect(await runCount(page)).toBe(before);
 });
 
