@@ -64,6 +64,6 @@ describe.skipIf(!haveFixtures || !hasAllFiles(DEBIAN_DIR))("the five real Keras 
       }
       imported.model.dispose();
       expect(tf.memory().numTensors).toBe(tensorsBefore);
-    });
+    }, 180_000);
   }
 });
