@@ -123,6 +123,7 @@ test("upload a .keras file: the token is asked once, a worker evaluates it live,
   await expect(page.getByTestId("artifacts")).toContainText("model.json");
   // The misclassified thumbnails are fetched one by one: let them arrive before the screenshot.
   await page.waitForLoadState("networkidle");
+  await page.evaluate(() => Promise.all(Array.from(document.images, (img) => img.decode().catch(() => undefined))));
   await page.screenshot({ path: join(SCREENSHOTS_DIR, "imported-run.png"), fullPage: true });
 });
 
