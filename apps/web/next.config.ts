@@ -6,9 +6,20 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript sources.
-  transpilePackages: ["@fmnist/api", "@fmnist/db", "@fmnist/model", "@fmnist/data", "@fmnist/native-cpu"],
+  transpilePackages: ["@fmnist/api", "@fmnist/db", "@fmnist/model", "@fmnist/data", "@fmnist/native-cpu", "@fmnist/keras-import"],
   // Native modules and the Prisma runtime are loaded by Node at run time, not bundled.
-  serverExternalPackages: ["better-sqlite3", "@prisma/client", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "pg", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-cpu", "sharp"],
+  serverExternalPackages: [
+    "better-sqlite3",
+    "@prisma/client",
+    "@prisma/adapter-better-sqlite3",
+    "@prisma/adapter-pg",
+    "pg",
+    "@tensorflow/tfjs",
+    "@tensorflow/tfjs-backend-wasm",
+    "@tensorflow/tfjs-backend-cpu",
+    "sharp",
+    "h5wasm",
+  ],
   // The workspace packages live outside apps/web.
   turbopack: { root: repoRoot },
   poweredByHeader: false,

@@ -25,6 +25,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <Link href="/models">Models</Link>
               <Link href="/dataset">Dataset</Link>
               <Link href="/hard-examples">Hard examples</Link>
+              <Link href="/import">Import model</Link>
             </nav>
           </div>
         </header>

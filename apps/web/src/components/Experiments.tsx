@@ -275,16 +275,16 @@ function RunRow({ run, selected, disabled, onToggle }: { run: Row; selected: boo
           <div className="muted small live-line" data-testid="row-progress">
             {run.cancelRequested
               ? "cancelling…"
-              : `e${progress.epoch}/${progress.epochs ?? run.epochsPlanned}${progress.batch != null ? ` b${progress.batch}/${progress.batches}` : ""}${
+              : progress.phase === "evaluating"
+                ? `test set ${(progress.batch ?? 0).toLocaleString("en")}/${(progress.batches ?? 0).toLocaleString("en")}`
+                : `e${progress.epoch}/${progress.epochs ?? run.epochsPlanned}${progress.batch != null ? ` b${progress.batch}/${progress.batches}` : ""}${
                   progress.imagesPerSec != null ? ` · ${Math.round(progress.imagesPerSec).toLocaleString("en")} img/s` : ""
                 }${progress.etaSeconds != null ? ` · ${duration(progress.etaSeconds * 1000)} left` : ""}`}
           </div>
         )}
       </td>
       <td>{run.architecture}</td>
-      <td className="num">
-        {run.epochsCompleted}/{run.epochsPlanned}
-      </td>
+      <td className="num">{run.architecture === "imported" ? "—" : `${run.epochsCompleted}/${run.epochsPlanned}`}</td>
       <td className="num">{run.batchSize ?? "—"}</td>
       <td className="num">{lr(run.learningRate)}</td>
       <td className="num">{pct(run.bestValAccuracy)}</td>

@@ -12,6 +12,8 @@ interface ActionRun {
   name: string;
   status: string;
   cancelRequested: boolean;
+  /** "imported" runs were not trained here: nothing to clone or retry. */
+  kind?: string;
 }
 
 const ACTIVE = ["QUEUED", "RUNNING"];
@@ -105,11 +107,13 @@ export function RunActions({ run }: { run: ActionRun }) {
   return (
     <div className="run-actions" data-testid="run-actions">
       <div className="row">
-        <Link className="btn" href={`/runs/new?from=${encodeURIComponent(run.id)}`} data-testid="clone-run">
-          Clone
-        </Link>
+        {run.kind !== "imported" && (
+          <Link className="btn" href={`/runs/new?from=${encodeURIComponent(run.id)}`} data-testid="clone-run">
+            Clone
+          </Link>
+        )}
         <CancelButton run={run} />
-        {RETRYABLE.includes(run.status) && (
+        {RETRYABLE.includes(run.status) && run.kind !== "imported" && (
           <button type="button" className="btn" data-testid="retry-run" disabled={retry.isPending} onClick={() => gate.guard(() => retry.mutate({ id: run.id }))}>
             {retry.isPending ? "Retrying…" : "Retry"}
           </button>

@@ -59,7 +59,14 @@ export function RunView({ id }: { id: string }) {
             {r.name} <StatusBadge status={r.status} />
           </h1>
           <div className="subtitle">
-            {r.architecture} · {r.startedAt ? `started ${dateTime(r.startedAt)}` : `queued ${dateTime(r.createdAt)}`} · <span className="mono">{r.id}</span>
+            {r.kind === "imported" ? (
+              <span data-testid="imported-from">
+                imported from <span className="mono">{r.sourceFileName}</span> (Keras {r.kerasVersion})
+              </span>
+            ) : (
+              r.architecture
+            )}{" "}
+            · {r.startedAt ? `started ${dateTime(r.startedAt)}` : `queued ${dateTime(r.createdAt)}`} · <span className="mono">{r.id}</span>
             {r.parentRunId && (
               <span data-testid="parent-run">
                 {" "}
@@ -83,12 +90,21 @@ export function RunView({ id }: { id: string }) {
         <Stat label="Test accuracy" value={pct(evaluation?.testAccuracy ?? r.testAccuracy, 2)} testId="stat-test-accuracy" />
         <Stat label="Test accuracy, mirror TTA" value={pct(r.testAccuracyTta, 2)} testId="stat-test-accuracy-tta" />
         <Stat label="Test loss" value={num(evaluation?.testLoss ?? r.testLoss)} />
-        <Stat label={`Best val accuracy${r.bestEpoch ? ` (epoch ${r.bestEpoch})` : ""}`} value={pct(r.bestValAccuracy, 2)} />
-        <Stat label="Epochs" value={`${r.epochsCompleted} / ${r.epochsPlanned}`} />
+        {r.kind === "imported" ? (
+          <Stat label="Parameters" value={sourceOf(r)?.params?.toLocaleString("en") ?? "—"} testId="stat-params" />
+        ) : (
+          <>
+            <Stat label={`Best val accuracy${r.bestEpoch ? ` (epoch ${r.bestEpoch})` : ""}`} value={pct(r.bestValAccuracy, 2)} />
+            <Stat label="Epochs" value={`${r.epochsCompleted} / ${r.epochsPlanned}`} />
+          </>
+        )}
         <Stat label="Duration" value={duration(r.durationMs)} />
         <Stat label="Throughput" value={r.imagesPerSec ? `${Math.round(r.imagesPerSec).toLocaleString("en")} img/s` : "—"} />
       </div>
 
+      {r.kind === "imported" && <SourcePanel run={r} />}
+
+      {r.kind !== "imported" && (
       <div className="grid-2">
         <div className="panel">
           <Curves
@@ -118,6 +134,7 @@ export function RunView({ id }: { id: string }) {
           />
         </div>
       </div>
+      )}
 
       {new Set(r.epochs.map((e) => e.learningRate)).size > 1 && (
         <div className="panel">
@@ -163,7 +180,8 @@ export function RunView({ id }: { id: string }) {
             <h2>Per-class precision, recall and F1</h2>
             {evaluation.report ? <ReportTable report={evaluation.report} names={names} /> : <p className="muted">No report recorded.</p>}
             <p className="muted small">
-              {evaluation.numExamples.toLocaleString("en")} test images · evaluated with the weights of epoch {r.bestEpoch ?? "?"}
+              {evaluation.numExamples.toLocaleString("en")} test images ·{" "}
+              {r.kind === "imported" ? "evaluated with the imported weights" : `evaluated with the weights of epoch ${r.bestEpoch ?? "?"}`}
             </p>
           </div>
         </div>
@@ -219,6 +237,8 @@ function LiveProgress({ run }: { run: Run }) {
   let headline: string;
   if (!running) headline = "Queued: waiting for a worker (pnpm worker)…";
   else if (cancelling) headline = "Cancelling: the worker stops after its current batch…";
+  else if (p.phase === "evaluating") headline = `Evaluating on the test set: ${(p.batch ?? 0).toLocaleString("en")} of ${(p.batches ?? 0).toLocaleString("en")} images`;
+  else if (run.kind === "imported") headline = "Starting: reading the model file, loading the test set…";
   else if (p.epoch == null) headline = "Starting: loading the data and the backend…";
   else headline = `Training: epoch ${p.epoch} of ${p.epochs ?? run.epochsPlanned}`;
   return (
@@ -277,7 +297,9 @@ function ConfigTable({ run }: { run: Run }) {
       else rows.push([`${prefix}${k}`, v]);
     }
   };
-  walk(run.config, "");
+  // An imported run's layers are listed in its source panel.
+  const { source, ...config } = run.config;
+  walk(source && typeof source === "object" ? { ...config, source: { ...(source as Record<string, unknown>), layers: undefined } } : config, "");
   rows.push(
     ["backend (actual)", run.backend],
     ["backend note", run.backendNote],
@@ -302,5 +324,77 @@ function ConfigTable({ run }: { run: Run }) {
           ))}
       </tbody>
     </table>
+  );
+}
+
+interface ImportSource {
+  fileName?: string;
+  sha256?: string;
+  format?: string;
+  kerasVersion?: string;
+  modelClass?: string;
+  params?: number;
+  inputShape?: (number | null)[];
+  layers?: { name: string; className: string; params: number }[];
+}
+
+function sourceOf(run: Run): ImportSource | null {
+  const s = run.config.source;
+  return s && typeof s === "object" ? (s as ImportSource) : null;
+}
+
+/** Where an imported run came from: the file (name, sha256), the Keras that saved it, its layers. */
+function SourcePanel({ run }: { run: Run }) {
+  const s = sourceOf(run);
+  return (
+    <div className="panel" data-testid="import-source">
+      <h2>Imported model</h2>
+      <table className="data">
+        <tbody>
+          <tr>
+            <td className="muted" style={{ width: 220 }}>file</td>
+            <td className="mono" data-testid="source-file">{run.sourceFileName}</td>
+          </tr>
+          <tr>
+            <td className="muted">format</td>
+            <td>{run.sourceFormat === "h5" ? "HDF5 (.h5)" : "Keras zip (.keras)"}{s?.modelClass ? ` · ${s.modelClass}` : ""}</td>
+          </tr>
+          <tr>
+            <td className="muted">Keras version</td>
+            <td className="mono" data-testid="source-keras-version">{run.kerasVersion}</td>
+          </tr>
+          <tr>
+            <td className="muted">sha256</td>
+            <td className="mono wrap" data-testid="source-sha256">{run.sourceSha256}</td>
+          </tr>
+          {s?.inputShape && (
+            <tr>
+              <td className="muted">input shape</td>
+              <td className="mono">({s.inputShape.map((d) => (d === null ? "None" : d)).join(", ")})</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {s?.layers && (
+        <table className="data" style={{ marginTop: 12 }} data-testid="source-layers">
+          <thead>
+            <tr>
+              <th>layer</th>
+              <th>class</th>
+              <th style={{ textAlign: "right" }}>parameters</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.layers.map((l) => (
+              <tr key={l.name}>
+                <td className="mono">{l.name}</td>
+                <td>{l.className}</td>
+                <td className="mono" style={{ textAlign: "right" }}>{l.params.toLocaleString("en")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
   );
 }

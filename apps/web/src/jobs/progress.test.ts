@@ -10,6 +10,12 @@ describe("live progress", () => {
     expect(liveFraction({ epochs: 2 })).toBe(0);
   });
 
+  it("an imported run's evaluation counts test images (it has no epochs)", () => {
+    expect(liveFraction({ phase: "evaluating", epoch: 0, epochs: 0, batch: 2500, batches: 10000 })).toBe(0.25);
+    expect(liveFraction({ phase: "evaluating", epoch: 0, epochs: 0, batch: 10000, batches: 10000 })).toBe(1);
+    expect(liveFraction({ phase: "evaluating", batch: 10 })).toBe(0);
+  });
+
   it("reads only objects", () => {
     expect(asProgress({ epoch: 1 })).toEqual({ epoch: 1 });
     expect(asProgress(null)).toBeNull();

@@ -5,7 +5,7 @@ import { KerasImportError } from "@fmnist/keras-import";
 import { haveFixtures, KERAS_MODELS_DIR, readGroundTruth } from "@fmnist/keras-import/ground-truth";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../../test/db";
+import { createTestDb, failure, type TestDb } from "../../test/db";
 import { queueImport } from "./queue-import";
 
 const fixture = (name: string) => new Uint8Array(readFileSync(join(KERAS_MODELS_DIR, name)));
@@ -44,6 +44,16 @@ describe.skipIf(!haveFixtures)("queueImport (the dashboard upload)", () => {
     expect(list(root)).toEqual(["runs", `runs/${run.id}`, `runs/${run.id}/source.h5`]);
     expect(readFileSync(join(root, "runs", run.id, "source.h5"))).toEqual(Buffer.from(fixture(truth.file)));
   }, 120_000);
+
+  it("an imported run is not retried as a training run", async () => {
+    const queued = await queueImport({ db: t.db, bytes: fixture("k215-cnn.keras"), fileName: "k215-cnn.keras", artifactsRoot: root });
+    await t.db.run.update({ where: { id: queued.id }, data: { status: "FAILED", error: "worker died" } });
+    const runs = await t.db.run.count();
+    const error = await failure(() => t.api.runs.retry({ id: queued.id }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toMatch(/is an imported model, not a training run/);
+    expect(await t.db.run.count()).toBe(runs);
+  }, 60_000);
 
   const bad: [string, () => Uint8Array, string, RegExp][] = [
     ["a truncated file", () => fixture("k3-legacy-cnn.h5").subarray(0, 100_000), "cut.h5", /cut\.h5 is a truncated or corrupt HDF5 file/],

@@ -31,7 +31,8 @@ const runName = (name: string | undefined, fileName: string, kerasVersion: strin
  */
 export async function queueImport(options: { db: Db; bytes: Uint8Array; fileName: string; name?: string; artifactsRoot: string }): Promise<QueuedImport> {
   const { db, bytes } = options;
-  const fileName = options.fileName.replace(/[\u0000-\u001f]/g, "").slice(0, 255) || "model";
+  // Shown on pages and in logs only, never a path: drop control characters, keep it short.
+  const fileName = Array.from(options.fileName, (c) => (c.charCodeAt(0) < 32 ? "" : c)).join("").slice(0, 255) || "model";
   const imported = await importKerasModel(bytes, fileName);
   imported.model.dispose();
   const sha256 = createHash("sha256").update(bytes).digest("hex");

@@ -18,8 +18,11 @@ export function retryName(name: string): string {
 /** A failed or cancelled run again, as a NEW queued run with the same config (the old one keeps
  * its history and is linked as the parent). */
 export async function retryRunHandler(ctx: Context, input: z.output<typeof retryRunSchema>) {
-  const run = await ctx.db.run.findUnique({ where: { id: input.id }, select: { id: true, name: true, status: true, config: true } });
+  const run = await ctx.db.run.findUnique({ where: { id: input.id }, select: { id: true, name: true, status: true, config: true, kind: true } });
   if (!run) throw runNotFound(input.id);
+  if (run.kind === "imported") {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `"${run.name}" is an imported model, not a training run: import its file again instead.` });
+  }
   if (run.status !== "FAILED" && run.status !== "CANCELLED") {
     throw new TRPCError({
       code: "BAD_REQUEST",
