@@ -46,19 +46,9 @@ async function seed(db: Db, dialect: TestDialect) {
       createdAt: new Date(now - (RUNS - k) * 1000),
     })),
   });
-  await db.evaluation.createMany({
-    data: Array.from({ length: RUNS }, (_, k) => ({
-      id: `hxe${String(k).padStart(6, "0")}`,
-      runId: `hx${String(k).padStart(6, "0")}`,
-      testAccuracy: 1 - WRONG / TEST_SET,
-      testLoss: 0.3,
-      numExamples: TEST_SET,
-      confusionMatrix: [],
-      report: [],
-    })),
-  });
+  // Each run's mistakes, and the confusion matrix the trainer records with them.
   let seq = 0;
-  for (let k = 0; k < RUNS; k++) {
+  const perRun = Array.from({ length: RUNS }, (_, k) => {
     const wrong = new Set<number>();
     while (wrong.size < WRONG) {
       // Sample an image with probability proportional to its difficulty.
@@ -67,7 +57,27 @@ async function seed(db: Db, dialect: TestDialect) {
       while (i < TEST_SET - 1 && r > difficulty[i]) r -= difficulty[i++];
       wrong.add(i);
     }
-    const rows = [...wrong].map((i) => [`hxm${(seq++).toString(36).padStart(9, "0")}`, `hxe${String(k).padStart(6, "0")}`, i, labels[i], (labels[i] + 1 + Math.floor(rand() * 9)) % 10, 0.5 + rand() / 2, "[]"]);
+    const matrix = Array.from({ length: 10 }, (_, t) => Array.from({ length: 10 }, (_, p) => (t === p ? TEST_SET / 10 : 0)));
+    const rows = [...wrong].map((i) => {
+      const pred = (labels[i] + 1 + Math.floor(rand() * 9)) % 10;
+      matrix[labels[i]][pred]++;
+      matrix[labels[i]][labels[i]]--;
+      return [`hxm${(seq++).toString(36).padStart(9, "0")}`, `hxe${String(k).padStart(6, "0")}`, i, labels[i], pred, 0.5 + rand() / 2, "[]"];
+    });
+    return { rows, matrix };
+  });
+  await db.evaluation.createMany({
+    data: perRun.map(({ matrix }, k) => ({
+      id: `hxe${String(k).padStart(6, "0")}`,
+      runId: `hx${String(k).padStart(6, "0")}`,
+      testAccuracy: 1 - WRONG / TEST_SET,
+      testLoss: 0.3,
+      numExamples: TEST_SET,
+      confusionMatrix: matrix,
+      report: [],
+    })),
+  });
+  for (const { rows } of perRun) {
     const per = 1000;
     for (let s = 0; s < rows.length; s += per) {
       const chunk = rows.slice(s, s + per);

@@ -3,15 +3,26 @@ import { createTestDb, failure, insertRun, postgresAvailable, type TestDb, type 
 
 /** A run with an evaluation on a test set of `numExamples` images and exactly these mistakes:
  * [testIndex, trueLabel, predLabel]. */
-async function runWithMistakes(t: TestDb, name: string, numExamples: number, mistakes: [number, number, number][], status = "SUCCEEDED", createdAt?: Date) {
+async function runWithMistakes(
+  t: TestDb,
+  name: string,
+  numExamples: number,
+  mistakes: [number, number, number][],
+  status = "SUCCEEDED",
+  createdAt?: Date,
+  withMatrix = true,
+) {
   const id = await insertRun(t.db, { name, status, createdAt });
+  // The confusion matrix the trainer would record with these mistakes (diagonal: the rest).
+  const matrix = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? 40 : 0)));
+  for (const [, tl, pl] of mistakes) matrix[tl][pl]++;
   await t.db.evaluation.create({
     data: {
       runId: id,
       testAccuracy: 1 - mistakes.length / numExamples,
       testLoss: 0.3,
       numExamples,
-      confusionMatrix: [],
+      confusionMatrix: withMatrix ? matrix : [],
       report: [],
       misclassified: {
         create: mistakes.map(([testIndex, trueLabel, predLabel]) => ({ testIndex, trueLabel, predLabel, confidence: 0.7, probabilities: [] })),
@@ -135,7 +146,8 @@ describe("hardExamples.list without full-dataset runs", () => {
 
   it("is empty on an empty database and falls back to the latest test set's runs", async () => {
     expect((await t.api.hardExamples.list({})).items).toEqual([]);
-    await runWithMistakes(t, "subset 1", 500, [[1, 3, 1]]);
+    // One evaluation without a usable confusion matrix (older rows): pairs are counted from the rows.
+    await runWithMistakes(t, "subset 1", 500, [[1, 3, 1]], "SUCCEEDED", undefined, false);
     await runWithMistakes(t, "subset 2", 500, [[1, 3, 6], [2, 4, 2]]);
     const r = await t.api.hardExamples.list({});
     expect(r.selection).toBe("latest-test-set");
@@ -143,6 +155,11 @@ describe("hardExamples.list without full-dataset runs", () => {
     expect(r.items.map((i) => [i.testIndex, i.wrongRuns])).toEqual([
       [1, 2],
       [2, 1],
+    ]);
+    expect(r.pairs).toEqual([
+      { trueLabel: 3, predLabel: 1, count: 1 },
+      { trueLabel: 3, predLabel: 6, count: 1 },
+      { trueLabel: 4, predLabel: 2, count: 1 },
     ]);
   });
 });

@@ -14,7 +14,7 @@ const runSelect = {
   testAccuracy: true,
   datasetChecksum: true,
   createdAt: true,
-  evaluation: { select: { id: true, numExamples: true } },
+  evaluation: { select: { id: true, numExamples: true, confusionMatrix: true } },
 } as const;
 
 /** How the runs were chosen: asked for, like a given run, every run on the full test set, or (no
@@ -66,6 +66,33 @@ async function selectRuns(ctx: Context, runIds: string[] | null | undefined, sam
   return { runs, selection: "latest-test-set" as Selection };
 }
 
+const isMatrix = (m: unknown): m is number[][] =>
+  Array.isArray(m) && m.length === 10 && m.every((row) => Array.isArray(row) && row.length === 10 && row.every((v) => Number.isInteger(v) && v >= 0));
+
+/** Mistakes per (true, predicted) pair over the runs, largest first. The trainer records the
+ * confusion matrix and the misclassified rows from the same predictions in one transaction, so
+ * summing the matrices gives the rows' counts without reading them; rows are counted only when
+ * some evaluation has no usable matrix. */
+async function pairCounts(ctx: Context, runs: { evaluation: { confusionMatrix: unknown } | null }[], evaluationIds: string[]) {
+  const sum = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  let out: { trueLabel: number; predLabel: number; count: number }[] = [];
+  if (runs.every((r) => isMatrix(r.evaluation?.confusionMatrix))) {
+    for (const r of runs) {
+      const m = r.evaluation?.confusionMatrix as number[][];
+      for (let t = 0; t < 10; t++) for (let p = 0; p < 10; p++) sum[t][p] += m[t][p];
+    }
+    for (let t = 0; t < 10; t++) for (let p = 0; p < 10; p++) if (t !== p && sum[t][p] > 0) out.push({ trueLabel: t, predLabel: p, count: sum[t][p] });
+  } else {
+    const pg = ctx.dialect === "postgres";
+    const rows = await ctx.db.$queryRawUnsafe<{ trueLabel: number; predLabel: number; n: number | bigint }[]>(
+      `SELECT "trueLabel" AS "trueLabel", "predLabel" AS "predLabel", COUNT(*) AS "n" FROM "Misclassified" WHERE "evaluationId" IN (${evaluationIds.map((_, i) => (pg ? `$${i + 1}` : "?")).join(",")}) GROUP BY "trueLabel", "predLabel"`,
+      ...evaluationIds,
+    );
+    out = rows.map((r) => ({ trueLabel: Number(r.trueLabel), predLabel: Number(r.predLabel), count: Number(r.n) }));
+  }
+  return out.sort((a, b) => b.count - a.count || a.trueLabel - b.trueLabel || a.predLabel - b.predLabel);
+}
+
 /**
  * Test images that the selected runs got wrong, aggregated across runs: for each image how many runs
  * misclassified it (and as what), most-missed first. Built on the Misclassified rows every
@@ -90,17 +117,17 @@ export async function hardExamplesHandler(ctx: Context, input: z.output<typeof h
   };
   const inEvaluations = `"evaluationId" IN (${evaluationIds.map(p).join(",")})`;
   const pairFilter = `${input.trueLabel != null ? ` AND "trueLabel" = ${p(input.trueLabel)}` : ""}${input.predLabel != null ? ` AND "predLabel" = ${p(input.predLabel)}` : ""}`;
-  const groupSql = `SELECT "testIndex" AS "testIndex", MIN("trueLabel") AS "trueLabel", COUNT(*) AS "n" FROM "Misclassified" WHERE ${inEvaluations}${pairFilter} GROUP BY "testIndex"`;
+  // On SQLite, reading 90,000 rows for their testIndex is the cost; this form stays inside two
+  // indexes (the evaluationId one gives the rowids, the testIndex one is scanned in order, so the
+  // GROUP BY needs no sort either).
+  const groupSql = pg
+    ? `SELECT "testIndex" AS "testIndex", COUNT(*) AS "n" FROM "Misclassified" WHERE ${inEvaluations}${pairFilter} GROUP BY "testIndex"`
+    : `SELECT "testIndex" AS "testIndex", COUNT(*) AS "n" FROM "Misclassified" INDEXED BY "Misclassified_testIndex_idx" WHERE rowid IN (SELECT rowid FROM "Misclassified" WHERE ${inEvaluations}${pairFilter}) GROUP BY "testIndex"`;
   const groupParams = [...params];
-  params.length = 0;
-  const pairSql = `SELECT "trueLabel" AS "trueLabel", "predLabel" AS "predLabel", COUNT(*) AS "n" FROM "Misclassified" WHERE ${evaluationIds.length ? `"evaluationId" IN (${evaluationIds.map(p).join(",")})` : "1=0"} GROUP BY "trueLabel", "predLabel"`;
-  const pairParams = [...params];
   type Count = number | bigint;
-  const [groupRows, pairRows] = await Promise.all([
-    ctx.db.$queryRawUnsafe<{ testIndex: number; trueLabel: number; n: Count }[]>(groupSql, ...groupParams),
-    ctx.db.$queryRawUnsafe<{ trueLabel: number; predLabel: number; n: Count }[]>(pairSql, ...pairParams),
-  ]);
-  const groups = groupRows.map((g) => ({ testIndex: Number(g.testIndex), trueLabel: Number(g.trueLabel), count: Number(g.n) }));
+  const groupRows = await ctx.db.$queryRawUnsafe<{ testIndex: number; n: Count }[]>(groupSql, ...groupParams);
+  const pairs = await pairCounts(ctx, runs, evaluationIds);
+  const groups = groupRows.map((g) => ({ testIndex: Number(g.testIndex), count: Number(g.n) }));
   const n = runs.length;
   // byWrongRuns[k] = images that exactly k of the selected runs got wrong (under the filter).
   const byWrongRuns = new Array<number>(n + 1).fill(0);
@@ -112,13 +139,15 @@ export async function hardExamplesHandler(ctx: Context, input: z.output<typeof h
 
   params.length = 0;
   const rows = page.length
-    ? await ctx.db.$queryRawUnsafe<{ evaluationId: string; testIndex: number; predLabel: number; confidence: number }[]>(
-        `SELECT "evaluationId" AS "evaluationId", "testIndex" AS "testIndex", "predLabel" AS "predLabel", "confidence" AS "confidence" FROM "Misclassified" WHERE "testIndex" IN (${page.map((g) => p(g.testIndex)).join(",")}) AND ${`"evaluationId" IN (${evaluationIds.map(p).join(",")})`}`,
+    ? await ctx.db.$queryRawUnsafe<{ evaluationId: string; testIndex: number; trueLabel: number; predLabel: number; confidence: number }[]>(
+        `SELECT "evaluationId" AS "evaluationId", "testIndex" AS "testIndex", "trueLabel" AS "trueLabel", "predLabel" AS "predLabel", "confidence" AS "confidence" FROM "Misclassified" WHERE "testIndex" IN (${page.map((g) => p(g.testIndex)).join(",")}) AND ${`"evaluationId" IN (${evaluationIds.map(p).join(",")})`}`,
         ...params,
       )
     : [];
   const byImage = new Map<number, { runId: string; predLabel: number; confidence: number }[]>();
+  const trueLabels = new Map<number, number>();
   for (const r of rows) {
+    trueLabels.set(Number(r.testIndex), Number(r.trueLabel));
     const list = byImage.get(Number(r.testIndex)) ?? [];
     byImage.set(Number(r.testIndex), list);
     list.push({ runId: evalToRun.get(r.evaluationId) as string, predLabel: Number(r.predLabel), confidence: Number(r.confidence) });
@@ -130,7 +159,7 @@ export async function hardExamplesHandler(ctx: Context, input: z.output<typeof h
     for (const p of predictions) predicted[p.predLabel]++;
     return {
       testIndex: g.testIndex,
-      trueLabel: g.trueLabel,
+      trueLabel: trueLabels.get(g.testIndex) ?? -1,
       /** Runs that made the filtered mistake (the pair's, or any). */
       matchingRuns: g.count,
       /** Runs that got the image wrong at all, and how often each wrong class was predicted. */
@@ -150,9 +179,7 @@ export async function hardExamplesHandler(ctx: Context, input: z.output<typeof h
     byWrongRuns,
     items,
     /** Every (true, predicted) pair's count of mistakes over the selected runs, largest first. */
-    pairs: pairRows
-      .map((r) => ({ trueLabel: Number(r.trueLabel), predLabel: Number(r.predLabel), count: Number(r.n) }))
-      .sort((a, b) => b.count - a.count || a.trueLabel - b.trueLabel || a.predLabel - b.predLabel),
+    pairs,
     nextCursor: skip + page.length < kept.length ? skip + page.length : null,
   };
 }
