@@ -65,8 +65,8 @@ export async function runWorker(options: WorkerOptions, signal?: AbortSignal): P
       }
       const result = await train({
         db,
-        // A re-queued run's config names the dataset directory it was reading; map it back.
-        config: parseTrainConfig(requestedTrainConfig(run.config)),
+        // A run retried or re-queued after reading the shipped subset (the CLI's --data-dir) stays on it.
+        config: parseTrainConfig(requestedTrainConfig(run.config, run)),
         runId: run.id,
         dataDir: options.dataDir,
         artifactsDir: options.artifactsDir,

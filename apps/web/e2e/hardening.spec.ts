@@ -123,8 +123,13 @@ test.describe("limits", () => {
     expect(refused.status).toBe(400);
     expect(refused.body.length).toBeLessThan(2000);
     expect(refused.ms).toBeLessThan(1000);
-    // Longer than Node's 16 KB header limit: 431 from the HTTP server itself.
-    expect((await raw("GET", batch(1500))).status).toBe(431);
+    // Longer than Node's 16 KB header limit: the HTTP server itself refuses it with 431 and closes
+    // the connection, which a client still sending its headers may see as a reset instead.
+    const tooLong = await raw("GET", batch(1500)).then(
+      (r) => String(r.status),
+      (e: NodeJS.ErrnoException) => e.code ?? String(e),
+    );
+    expect(["431", "ECONNRESET", "EPIPE"]).toContain(tooLong);
   });
 
   test("a 10 MB body with a valid token is refused with 413 quickly; nothing written", async () => {

@@ -9,6 +9,9 @@ import { type NextRequest, NextResponse } from "next/server";
  */
 const ALLOWED: [prefix: string, methods: string[]][] = [
   ["/api/trpc/", ["GET", "POST", "HEAD"]],
+  // Keras model uploads; the prediction API (metadata GET, :predict and :classify POST).
+  ["/api/imports", ["POST"]],
+  ["/api/v1/models/", ["GET", "POST", "HEAD"]],
   ["/api/", ["GET", "HEAD"]],
   ["/classify/wasm/", ["GET", "HEAD"]],
   // Pages, icons, Next's own assets.

@@ -19,6 +19,10 @@ describe("train config", () => {
     const full = { ...requested, dataset: { dir: "/usr/share/datasets/fashion-mnist", source: "debian", subset: null } };
     expect(trainConfigSchema.parse(requestedTrainConfig(full)).dataset).toBe("fashion-mnist");
     expect(requestedTrainConfig(requested)).toEqual(requested);
+    // Stored as requested (full dataset) but read from the shipped subset (CLI --data-dir): repeated on the subset.
+    const cli = trainConfigSchema.parse({ name: "cli", epochs: 2 });
+    expect(requestedTrainConfig(cli, { datasetSubset: "2000 train / 500 test images" }).dataset).toBe("fixture-subset");
+    expect(requestedTrainConfig(cli, { datasetSubset: null })).toEqual(cli);
     expect(requestedTrainConfig(null)).toEqual({});
     expect(requestedTrainConfig([1])).toEqual({});
   });

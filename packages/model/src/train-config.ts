@@ -62,12 +62,13 @@ export function parseTrainConfig(input: unknown): TrainConfig {
 }
 
 /**
- * A stored run config as the schema's input again. Once training starts, the trainer records the
- * dataset it actually read (`{ dir, source, subset }`) where the request named one, so a re-queued,
- * retried or cloned run maps it back: a declared subset is the shipped fixture, anything else the
- * full dataset. Values are not checked here; parse the result with `trainConfigSchema`.
+ * A stored run config as the schema's input again, for a retried, re-queued or cloned run. Configs
+ * are stored as requested, but the CLI's --data-dir can point at the shipped subset while the request
+ * says the full dataset: a run that read a declared subset (Run.datasetSubset) is repeated on the
+ * subset. Rows from before Run.datasetSubset kept `{ dir, source, subset }` in `config.dataset`;
+ * they map the same way. Values are not checked here; parse the result with `trainConfigSchema`.
  */
-export function requestedTrainConfig(stored: unknown): Record<string, unknown> {
+export function requestedTrainConfig(stored: unknown, resolved: { datasetSubset?: string | null } = {}): Record<string, unknown> {
   if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return {};
   const config = { ...(stored as Record<string, unknown>) };
   const dataset = config.dataset;
@@ -75,5 +76,6 @@ export function requestedTrainConfig(stored: unknown): Record<string, unknown> {
     const subset = (dataset as { subset?: unknown }).subset;
     config.dataset = typeof subset === "string" && subset.length > 0 ? "fixture-subset" : "fashion-mnist";
   }
+  if (resolved.datasetSubset) config.dataset = "fixture-subset";
   return config;
 }

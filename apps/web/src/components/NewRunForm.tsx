@@ -62,7 +62,7 @@ export function NewRun({ from }: { from: string | null }) {
     );
   }
   if (!source.data) return <p className="muted">Loading the run to clone…</p>;
-  return <RunForm key={from} initial={cloneValues(source.data.config, source.data.name)} parent={{ id: source.data.id, name: source.data.name }} />;
+  return <RunForm key={from} initial={cloneValues(source.data.config, source.data.name, source.data)} parent={{ id: source.data.id, name: source.data.name }} />;
 }
 
 function RunForm({ initial, parent }: { initial: FormValues; parent: { id: string; name: string } | null }) {

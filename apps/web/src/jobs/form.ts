@@ -64,8 +64,8 @@ export function copyName(name: string): string {
 
 /** The form prefilled from a stored run's config (Clone). Each field the schema accepts is kept;
  * a value an older trainer stored that the schema refuses falls back to the default. */
-export function cloneValues(storedConfig: unknown, sourceName: string): FormValues {
-  const requested = requestedTrainConfig(storedConfig);
+export function cloneValues(storedConfig: unknown, sourceName: string, resolved: { datasetSubset?: string | null } = {}): FormValues {
+  const requested = requestedTrainConfig(storedConfig, resolved);
   const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
   for (const key of FIELD_NAMES) {
     const field = trainConfigSchema.shape[key] as z.ZodType;

@@ -18,7 +18,7 @@ export function retryName(name: string): string {
 /** A failed or cancelled run again, as a NEW queued run with the same config (the old one keeps
  * its history and is linked as the parent). */
 export async function retryRunHandler(ctx: Context, input: z.output<typeof retryRunSchema>) {
-  const run = await ctx.db.run.findUnique({ where: { id: input.id }, select: { id: true, name: true, status: true, config: true, kind: true } });
+  const run = await ctx.db.run.findUnique({ where: { id: input.id }, select: { id: true, name: true, status: true, config: true, kind: true, datasetSubset: true } });
   if (!run) throw runNotFound(input.id);
   if (run.kind === "imported") {
     throw new TRPCError({ code: "BAD_REQUEST", message: `"${run.name}" is an imported model, not a training run: import its file again instead.` });
@@ -29,7 +29,7 @@ export async function retryRunHandler(ctx: Context, input: z.output<typeof retry
       message: `Only failed or cancelled runs can be retried; "${run.name}" is ${run.status.toLowerCase()}. Use Clone to start another like it.`,
     });
   }
-  const config = trainConfigSchema.safeParse({ ...requestedTrainConfig(run.config), name: retryName(run.name) });
+  const config = trainConfigSchema.safeParse({ ...requestedTrainConfig(run.config, run), name: retryName(run.name) });
   if (!config.success) {
     // A run recorded by an older trainer: the form (Clone) lets a person fix the values.
     throw new TRPCError({
