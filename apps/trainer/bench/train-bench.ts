@@ -49,10 +49,12 @@ async function main() {
     await selectBackend(opts.backend as BackendPreference);
   }
   const env = tf.env();
-  console.log(
-    `tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, SIMD ${env.getBool("WASM_HAS_SIMD_SUPPORT")}, ` +
-      `threads ${env.getBool("WASM_HAS_MULTITHREAD_SUPPORT")}, node ${process.version}`,
-  );
+  // The wasm flags exist (and mean something) only where the wasm backend runs.
+  const wasmFlags =
+    tf.getBackend() === "wasm"
+      ? `, SIMD ${await env.getAsync("WASM_HAS_SIMD_SUPPORT")}, threads ${await env.getAsync("WASM_HAS_MULTITHREAD_SUPPORT")}`
+      : "";
+  console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}${wasmFlags}, node ${process.version}`);
 
   const model = buildModel("reference-cnn", { seed: 42 });
   model.compile({ optimizer: tf.train.adam(0.001), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
