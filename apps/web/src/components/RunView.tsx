@@ -303,6 +303,7 @@ function ConfigTable({ run }: { run: Run }) {
   rows.push(
     ["backend (actual)", run.backend],
     ["backend note", run.backendNote],
+    ["dataset read", run.datasetDir ? `${run.datasetDir} (${run.datasetSource}${run.datasetSubset ? `; ${run.datasetSubset}` : ""})` : null],
     ["dataset checksum", run.datasetChecksum],
     ["code version", run.codeVersion],
     ["worker", run.workerId],
