@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type FashionMnist, loadFashionMnist, readDataset } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
-import { type ImportedKerasModel, importKerasModel, type KerasFormat } from "@fmnist/keras-import";
+import { type ImportedKerasModel, importedRunFields, importKerasModel, type KerasFormat, sourceFileName } from "@fmnist/keras-import";
 import type { BackendPreference } from "@fmnist/model/train-config";
 import { selectBackend } from "./backend/select-backend";
 import { codeVersion } from "./code-version";
@@ -12,7 +12,7 @@ import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 
 /** Where an imported run keeps the file it came from: a fixed name, never the uploader's. */
 export function sourceFilePath(artifactsRoot: string, runId: string, format: KerasFormat | string): string {
-  return join(artifactsRoot, "runs", runId, format === "h5" ? "source.h5" : "source.keras");
+  return join(artifactsRoot, "runs", runId, sourceFileName(format));
 }
 
 export interface ImportRunOptions {
@@ -63,33 +63,14 @@ export async function importModelRun(options: ImportRunOptions): Promise<ImportR
         `${imported.layers.length} layers, ${imported.paramCount.toLocaleString("en")} parameters`,
     );
     const data: FashionMnist = options.dataDir ? readDataset(options.dataDir) : await loadFashionMnist({ progress: true });
-    const sha256 = sha256Hex(options.bytes);
-    const name = options.name?.trim() || `${options.fileName} (Keras ${imported.kerasVersion})`;
-    const source = {
-      fileName: options.fileName,
-      sha256,
-      format: imported.format,
-      kerasVersion: imported.kerasVersion,
-      modelClass: imported.modelClass,
-      modelName: imported.modelName,
-      params: imported.paramCount,
-      inputShape: imported.kerasInputShape,
-      layers: imported.layers,
-    };
     const fields = {
-      name,
-      kind: "imported",
-      architecture: "imported",
-      config: { name, source, dataset: { dir: data.dir, source: data.source, subset: data.subset ?? null } } as object,
-      seed: 0,
-      epochsPlanned: 0,
-      sourceFileName: options.fileName,
-      sourceSha256: sha256,
-      sourceFormat: imported.format,
-      kerasVersion: imported.kerasVersion,
+      ...importedRunFields(imported, options.fileName, sha256Hex(options.bytes), options.name),
       backend: backend.backend,
       backendNote: backend.note,
       datasetChecksum: data.checksum,
+      datasetDir: data.dir,
+      datasetSource: data.source,
+      datasetSubset: data.subset ?? null,
       codeVersion: codeVersion(),
     };
     const run = runId

@@ -1,5 +1,6 @@
 // Reading and checking what a client sent: bodies with a size limit, the TensorFlow Serving
 // "instances" format, and the path that names a model version.
+import { readBodyWithin } from "@fmnist/api/http";
 import { ServeError } from "./errors";
 import { preparePhoto } from "./image";
 import { MAX_INSTANCES, PIXELS } from "./limits";
@@ -9,30 +10,9 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 /** The body, refused with 413 past `limit` bytes (by Content-Length, or while reading it). */
 export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) throw new ServeError(413, `The body is ${(declared / 1024 / 1024).toFixed(1)} MB; the limit is ${mb(limit)}`);
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new ServeError(413, `The body is over the ${mb(limit)} limit`);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  const body = await readBodyWithin(req, limit);
+  if (body instanceof Response) throw new ServeError(413, `The body is over the ${mb(limit)} limit`);
+  return body;
 }
 
 /** `fashion-classifier@production`, `fashion-classifier/versions/3`, with an optional `:verb` at

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "@fmnist/db/client";
-import { importKerasModel } from "@fmnist/keras-import";
+import { importedRunFields, importKerasModel, sourceFileName } from "@fmnist/keras-import";
 
 /** Largest upload accepted (FMNIST_IMPORT_MAX_BYTES; default 64 MiB, far above any Fashion-MNIST
  * model: the five real ones are 0.4-3 MB). */
@@ -20,8 +20,6 @@ export interface QueuedImport {
   sha256: string;
 }
 
-/** Same name rule as the trainer's: what the person typed, else the file name and Keras version. */
-const runName = (name: string | undefined, fileName: string, kerasVersion: string) => name?.trim().slice(0, 200) || `${fileName} (Keras ${kerasVersion})`;
 
 /**
  * An uploaded model file becomes a QUEUED run of kind "imported" that a worker evaluates (like a
@@ -36,35 +34,10 @@ export async function queueImport(options: { db: Db; bytes: Uint8Array; fileName
   const imported = await importKerasModel(bytes, fileName);
   imported.model.dispose();
   const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const name = runName(options.name, fileName, imported.kerasVersion);
-  const source = {
-    fileName,
-    sha256,
-    format: imported.format,
-    kerasVersion: imported.kerasVersion,
-    modelClass: imported.modelClass,
-    modelName: imported.modelName,
-    params: imported.paramCount,
-    inputShape: imported.kerasInputShape,
-    layers: imported.layers,
-  };
-  const run = await db.run.create({
-    data: {
-      name,
-      kind: "imported",
-      architecture: "imported",
-      config: { name, source } as object,
-      seed: 0,
-      status: "QUEUED",
-      epochsPlanned: 0,
-      sourceFileName: fileName,
-      sourceSha256: sha256,
-      sourceFormat: imported.format,
-      kerasVersion: imported.kerasVersion,
-    },
-  });
+  const { name, ...fields } = importedRunFields(imported, fileName, sha256, options.name);
+  const run = await db.run.create({ data: { name, ...fields, config: fields.config as object, status: "QUEUED" } });
   const dir = join(options.artifactsRoot, "runs", run.id);
-  const path = join(dir, imported.format === "h5" ? "source.h5" : "source.keras");
+  const path = join(dir, sourceFileName(imported.format));
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${path}.tmp`, bytes);
