@@ -2,6 +2,7 @@
 // output, and ends with one line "N passed, N failed, N skipped" summed over all of them.
 import { spawn } from "node:child_process";
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the runners' ANSI colour codes
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let anyFailed = false;

@@ -54,7 +54,7 @@ export function encodeIdx(dims: number[], data: Uint8Array): Uint8Array {
   const out = new Uint8Array(header + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, 0x0800 | dims.length, false);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (const [i, d] of dims.entries()) view.setUint32(4 + 4 * i, d, false);
   out.set(data, header);
   return out;
 }
