@@ -1,3 +1,4 @@
+import { seededRandom } from "@fmnist/data/split";
 import { describe, expect, it } from "vitest";
 import { augmentImages, mirror, NO_AUGMENTATION } from "./augment";
 import { RECIPE_NAMES, RECIPES } from "./recipes";
@@ -43,24 +44,14 @@ function images(): Uint8Array {
   for (let k = 0; k < 10; k++) for (let p = 0; p < 784; p++) out[k * 784 + p] = (p % 28) < 10 + k ? (p * 7 + k * 13) % 256 : 0;
   return out;
 }
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("augmentation", () => {
   const opts = { cropPadding: 2, flip: true, erasing: 0.5 };
   it("is deterministic for a seed, differs across seeds and leaves the source untouched", () => {
     const src = images();
     const copy = src.slice();
-    const a = augmentImages(src, 10, opts, seeded(1));
-    const b = augmentImages(src, 10, opts, seeded(1));
-    const c = augmentImages(src, 10, opts, seeded(2));
+    const a = augmentImages(src, 10, opts, seededRandom(1));
+    const b = augmentImages(src, 10, opts, seededRandom(1));
+    const c = augmentImages(src, 10, opts, seededRandom(2));
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     expect(src).toEqual(copy);
@@ -68,8 +59,8 @@ describe("augmentation", () => {
   });
   it("off means identity; flip alone only ever mirrors; crop alone only shifts", () => {
     const src = images();
-    expect(augmentImages(src, 10, NO_AUGMENTATION, seeded(3))).toEqual(src);
-    const flipped = augmentImages(src, 10, { ...NO_AUGMENTATION, flip: true }, seeded(4));
+    expect(augmentImages(src, 10, NO_AUGMENTATION, seededRandom(3))).toEqual(src);
+    const flipped = augmentImages(src, 10, { ...NO_AUGMENTATION, flip: true }, seededRandom(4));
     let mirrored = 0;
     for (let k = 0; k < 10; k++) {
       const out = flipped.subarray(k * 784, (k + 1) * 784);
@@ -80,7 +71,7 @@ describe("augmentation", () => {
     }
     expect(mirrored).toBeGreaterThan(0);
     expect(mirrored).toBeLessThan(10);
-    const shifted = augmentImages(src, 10, { ...NO_AUGMENTATION, cropPadding: 2 }, seeded(5));
+    const shifted = augmentImages(src, 10, { ...NO_AUGMENTATION, cropPadding: 2 }, seededRandom(5));
     for (let k = 0; k < 10; k++) {
       const out = shifted.subarray(k * 784, (k + 1) * 784);
       const ink = (a: Uint8Array) => a.reduce((s, v) => s + (v > 0 ? 1 : 0), 0);

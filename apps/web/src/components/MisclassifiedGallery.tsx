@@ -2,6 +2,7 @@
 
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "~/trpc/react";
+import { LoadMore } from "~/ui/LoadMore";
 
 export interface PairFilter {
   trueLabel: number | null;
@@ -71,13 +72,7 @@ export function MisclassifiedGallery({ runId, names, filter, onFilter }: Props) 
           </figure>
         ))}
       </div>
-      {query.hasNextPage && (
-        <div className="row" style={{ justifyContent: "center", marginTop: 12 }}>
-          <button type="button" className="btn" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-            {query.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      )}
+      <LoadMore query={query} />
     </div>
   );
 }

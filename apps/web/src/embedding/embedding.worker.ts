@@ -2,6 +2,7 @@
 // The embedding map's worker: runs the run's exported model over the test set in the browser,
 // keeps the activations of the layer before the classifier, and projects them to 2-D: PCA at
 // once, then UMAP (umap-js) with progress. All off the page's thread.
+import { seededRandom } from "@fmnist/data/split";
 import * as tf from "@tensorflow/tfjs";
 import { UMAP } from "umap-js";
 import { checkedFetch, chooseBackend, message } from "~/classify/backend";
@@ -19,18 +20,6 @@ const UMAP_DIMS = 20;
 
 function post(msg: EmbeddingResponse, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
-}
-
-/** mulberry32, so a map drawn twice looks the same. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function run(req: EmbeddingRequest) {
@@ -100,7 +89,7 @@ async function run(req: EmbeddingRequest) {
   post({ type: "status", phase: "umap-neighbours", done: 0, total: 1 });
   const rows: number[][] = new Array(n);
   for (let i = 0; i < n; i++) rows[i] = Array.from(p.projected.subarray(i * k, (i + 1) * k));
-  const umap = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 200, random: seeded(42) });
+  const umap = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 200, random: seededRandom(42) /* a map drawn twice looks the same */ });
   const epochs = umap.initializeFit(rows);
   const neighboursMs = performance.now() - t2;
   for (let e = 0; e < epochs; e++) {

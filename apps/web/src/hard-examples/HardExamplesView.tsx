@@ -10,6 +10,7 @@ import { classNames, type Locale } from "~/lib/classes";
 import { pct } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { EChart, type EChartsOption } from "~/ui/EChart";
+import { LoadMore } from "~/ui/LoadMore";
 
 type Output = RouterOutputs["hardExamples"]["list"];
 type Item = Output["items"][number];
@@ -129,13 +130,7 @@ export function HardExamplesView() {
         <div className="gallery hard-gallery">
           {first && items.map((item) => <HardTile key={item.testIndex} item={item} runs={first.runs.length} imageRun={first.runs[0]?.id} names={names} runName={runName} pair={predLabel} />)}
         </div>
-        {query.hasNextPage && (
-          <div className="row" style={{ justifyContent: "center", marginTop: 12 }}>
-            <button type="button" className="btn" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-              {query.isFetchingNextPage ? "Loading…" : "Load more"}
-            </button>
-          </div>
-        )}
+        <LoadMore query={query} />
       </div>
     </>
   );
