@@ -1,6 +1,6 @@
 // Shared by classify.spec.ts and classify-bench.ts: the model as Node sees it (stock tfjs, the same
 // preprocessing as the page), PNG files made in Node, and how to wait for the page's answers.
-import { createDeflate, crc32 } from "node:zlib";
+import { crc32, createDeflate } from "node:zlib";
 import { preprocessPhoto } from "@fmnist/model";
 import { expect, type Page } from "@playwright/test";
 import * as tf from "@tensorflow/tfjs";

@@ -1,22 +1,21 @@
 // Importing a Keras model from the dashboard, end to end: the upload (admin token, a refused file
 // with its reason), a real worker evaluating the imported run on the real test set with live
 // progress, the run page's source, compare against a trained run, and classify with it.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { haveFixtures, KERAS_MODELS_DIR, readGroundTruth } from "@fmnist/keras-import/ground-truth";
 import { expect, type Page, test } from "@playwright/test";
 import { expectResultFor, openClassify, shownPrediction } from "./classify-support";
-import { E2E_ADMIN_TOKEN, E2E_ARTIFACTS_DIR, E2E_DATABASE_URL, SCREENSHOTS_DIR } from "./paths";
+import { E2E_ADMIN_TOKEN, SCREENSHOTS_DIR } from "./paths";
 import { byName } from "./runs";
+import { type E2EWorker, startE2EWorker } from "./worker";
 
 test.describe.configure({ mode: "serial" });
 test.skip(!haveFixtures, "../shared/keras-models is not beside the checkout");
 
-const repoRoot = resolve(import.meta.dirname, "../../..");
 const FILE = "k215-cnn.keras";
 const truth = () => readGroundTruth().find((t) => t.file === FILE)!;
-let worker: { child: ChildProcess; output: () => string } | undefined;
+let worker: E2EWorker | undefined;
 let importedId = "";
 
 test.afterAll(async ({ request }) => {
@@ -33,15 +32,7 @@ test.afterAll(async ({ request }) => {
 });
 
 function startWorker() {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/trainer/src/cli.ts", "worker", "--poll", "0.2", "--id", "e2e-import-worker"], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: E2E_DATABASE_URL, ARTIFACTS_DIR: E2E_ARTIFACTS_DIR },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => (out += d));
-  child.stderr?.on("data", (d) => (out += d));
-  worker = { child, output: () => out };
+  worker = startE2EWorker("e2e-import-worker");
 }
 
 /** Every live headline the run page shows, however briefly. */

@@ -2,34 +2,24 @@
 // trainer CLI's `worker` command on the e2e database), live progress, cancel, retry, clone, delete,
 // bad input refused with field errors, and the admin token (the server runs with FMNIST_ADMIN_TOKEN). Runs after dashboard.spec.ts (files go in name order,
 // one worker): the runs it adds are all finished (or deleted) when it ends.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
-import { E2E_ADMIN_TOKEN, E2E_ARTIFACTS_DIR, E2E_DATABASE_URL, SCREENSHOTS_DIR } from "./paths";
+import { E2E_ADMIN_TOKEN, E2E_ARTIFACTS_DIR, SCREENSHOTS_DIR } from "./paths";
 import { byName } from "./runs";
+import { type E2EWorker, startE2EWorker } from "./worker";
 
 test.describe.configure({ mode: "serial" });
 
-const repoRoot = resolve(import.meta.dirname, "../../..");
 const WORKER_LOG_DIR = resolve(import.meta.dirname, "../test-results");
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-let worker: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+let worker: E2EWorker | undefined;
 
 /** `pnpm worker` as a process of its own, polling every 0.2 s, on the e2e database. */
 function startWorker() {
   if (worker && worker.child.exitCode === null) return worker;
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/trainer/src/cli.ts", "worker", "--poll", "0.2", "--id", "e2e-worker"], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: E2E_DATABASE_URL, ARTIFACTS_DIR: E2E_ARTIFACTS_DIR },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => (out += d));
-  child.stderr?.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  worker = { child, output: () => out, exited };
+  worker = startE2EWorker("e2e-worker");
   return worker;
 }
 

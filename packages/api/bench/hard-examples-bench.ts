@@ -5,6 +5,7 @@
 // Usage: pnpm --filter @fmnist/api exec tsx bench/hard-examples-bench.ts [--runs 100] [--wrong 900] [--iterations 30]
 import type { Db } from "@fmnist/db/client";
 import { createTestDb, postgresAvailable, type TestDialect } from "../test/db";
+import { rng } from "./seed";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -16,16 +17,6 @@ const ITERATIONS = arg("iterations", 30);
 const TARGET_P95_MS = 200;
 const TEST_SET = 10_000;
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function seed(db: Db, dialect: TestDialect) {
   const rand = rng(7);

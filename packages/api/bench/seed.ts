@@ -7,7 +7,7 @@ const ARCHS = ["reference-cnn", "mlp", "tiny-cnn"];
 const STATUSES: [string, number][] = [["SUCCEEDED", 0.85], ["FAILED", 0.08], ["CANCELLED", 0.04], ["RUNNING", 0.02], ["QUEUED", 0.01]];
 
 /** Deterministic pseudo-random numbers, so every bench run seeds the same data. */
-function rng(seed: number) {
+export function rng(seed: number) {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
