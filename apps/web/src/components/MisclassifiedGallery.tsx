@@ -2,6 +2,7 @@
 
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "~/trpc/react";
+import { ClassSelect } from "~/ui/ClassSelect";
 import { LoadMore } from "~/ui/LoadMore";
 
 export interface PairFilter {
@@ -27,24 +28,14 @@ export function MisclassifiedGallery({ runId, names, filter, onFilter }: Props) 
   );
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
   const total = query.data?.pages[0]?.total;
-  const select = (value: number | null, onChange: (v: number | null) => void, label: string) => (
-    <select aria-label={label} value={value ?? ""} onChange={(e) => onChange(e.target.value === "" ? null : Number(e.target.value))}>
-      <option value="">any</option>
-      {names.map((n, i) => (
-        <option key={n} value={i}>
-          {n}
-        </option>
-      ))}
-    </select>
-  );
 
   return (
     <div data-testid="misclassified">
       <div className="row" style={{ marginBottom: 12 }}>
         <span className="muted small">True class</span>
-        {select(filter.trueLabel, (v) => onFilter({ ...filter, trueLabel: v }), "True class")}
+        <ClassSelect names={names} value={filter.trueLabel} onChange={(v) => onFilter({ ...filter, trueLabel: v })} label="True class" />
         <span className="muted small">predicted as</span>
-        {select(filter.predLabel, (v) => onFilter({ ...filter, predLabel: v }), "Predicted class")}
+        <ClassSelect names={names} value={filter.predLabel} onChange={(v) => onFilter({ ...filter, predLabel: v })} label="Predicted class" />
         {(filter.trueLabel != null || filter.predLabel != null) && (
           <button type="button" className="btn" onClick={() => onFilter({ trueLabel: null, predLabel: null })}>
             Show all

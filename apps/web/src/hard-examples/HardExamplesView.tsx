@@ -9,6 +9,7 @@ import { LOCALE_OPTIONS, Segmented } from "~/components/Segmented";
 import { classNames, type Locale } from "~/lib/classes";
 import { pct } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
+import { ClassSelect } from "~/ui/ClassSelect";
 import { EChart, type EChartsOption } from "~/ui/EChart";
 import { LoadMore } from "~/ui/LoadMore";
 
@@ -133,19 +134,6 @@ export function HardExamplesView() {
         <LoadMore query={query} />
       </div>
     </>
-  );
-}
-
-function ClassSelect({ names, value, onChange, label }: { names: readonly string[]; value: number | null; onChange: (v: number | null) => void; label: string }) {
-  return (
-    <select aria-label={label} value={value ?? ""} onChange={(e) => onChange(e.target.value === "" ? null : Number(e.target.value))}>
-      <option value="">any</option>
-      {names.map((n, i) => (
-        <option key={n} value={i}>
-          {n}
-        </option>
-      ))}
-    </select>
   );
 }
 
