@@ -1,6 +1,7 @@
 import { FIXTURE_DIR, gather, loadFashionMnist, readDataset, stratifiedSplit } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
+import { createRun } from "@fmnist/db/runs";
 import { buildModel, learningRateAt, type TrainConfig } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "./backend/select-backend";
@@ -62,19 +63,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         where: { id: options.runId },
         data: { status: "RUNNING", startedAt: new Date(), error: null, codeVersion: codeVersion() },
       })
-    : await db.run.create({
-        data: {
-          name: config.name,
-          architecture: config.architecture,
-          config: config as object,
-          seed: config.seed,
-          status: "RUNNING",
-          startedAt: new Date(),
-          epochsPlanned: config.epochs,
-          codeVersion: codeVersion(),
-          workerId: options.lease?.workerId,
-          leaseExpiresAt: options.lease ? new Date(Date.now() + options.lease.ms) : undefined,
-        },
+    : await createRun(db, {
+        config,
+        status: "RUNNING",
+        codeVersion: codeVersion(),
+        workerId: options.lease?.workerId,
+        leaseExpiresAt: options.lease ? new Date(Date.now() + options.lease.ms) : undefined,
       });
   const runId = run.id;
   reporter.runStarted(runId, config);

@@ -2,10 +2,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { RunStatus } from "@fmnist/db";
 import { createDb, type Db } from "@fmnist/db/client";
 import { migrate } from "@fmnist/db/migrate";
 import { findPostgresBin, startPostgres } from "@fmnist/db/test-postgres";
-import { classificationReport, type ConfusionMatrix } from "@fmnist/model";
+import { type ConfusionMatrix, classificationReport } from "@fmnist/model";
 import { TRPCError } from "@trpc/server";
 import { expect } from "vitest";
 import { createCaller, createTRPCContext } from "../src/index";
@@ -90,7 +91,7 @@ export async function insertRun(db: Db, seed: RunSeed): Promise<string> {
       architecture: config.architecture,
       config,
       seed: 1,
-      status: seed.status ?? "SUCCEEDED",
+      status: (seed.status ?? "SUCCEEDED") as RunStatus,
       epochsPlanned: epochs,
       epochsCompleted: epochs,
       testAccuracy: seed.testAccuracy ?? null,

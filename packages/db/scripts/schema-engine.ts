@@ -13,7 +13,7 @@
 //  - adapter-pg's shadow database is dropped while its pool is still connected, and a
 //    connectionString would override the shadow database name: our own connectToShadowDb()
 //    passes host/port/user/database separately and ends the pool before DROP DATABASE.
-import { readFile, readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../src/client";
 import { failExpiredLeases } from "../src/leases";
 import { migrate } from "../src/migrate";
+import type { RunStatus } from "../src/status";
 import { tempSqlite } from "./helpers";
 
 const sqlite = tempSqlite();
@@ -15,7 +16,7 @@ afterAll(async () => {
   sqlite.cleanup();
 });
 
-const run = (name: string, status: string, leaseExpiresAt: Date | null) =>
+const run = (name: string, status: RunStatus, leaseExpiresAt: Date | null) =>
   db.run.create({
     data: { name, architecture: "mlp", config: {}, seed: 1, status, epochsPlanned: 5, epochsCompleted: 2, workerId: "host:1", leaseExpiresAt },
   });

@@ -6,13 +6,13 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { checksum, MIGRATIONS_TABLE_DDL, migrate, migrationsDir, readMigrations } from "../src/migrate";
-import { startPostgres } from "./postgres";
 import { tempSqlite, withDatabase } from "./helpers";
+import { startPostgres } from "./postgres";
 
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 const sqliteMigrations = readMigrations(migrationsDir("sqlite"), "sqlite");
 const pgMigrations = readMigrations(migrationsDir("postgres"), "postgres");
-const APP_TABLES = ["AliasEvent", "Artifact", "EpochMetric", "Evaluation", "Misclassified", "ModelAlias", "ModelVersion", "RegisteredModel", "Run"];
+const APP_TABLES = ["AliasEvent", "Artifact", "EpochMetric", "Evaluation", "Misclassified", "ModelAlias", "ModelVersion", "RegisteredModel", "Run", "RunParam", "RunTag", "Sweep"];
 
 describe("migrations folders", () => {
   it("have the same migrations for both providers, with lock files", () => {

@@ -155,7 +155,7 @@ function suite(dialect: TestDialect) {
     it("counts statuses and lists architectures", async () => {
       const f = await t.api.runs.facets();
       expect(f.total).toBe(5);
-      expect(f.statusCounts).toEqual({ QUEUED: 0, RUNNING: 1, SUCCEEDED: 3, FAILED: 1, CANCELLED: 0 });
+      expect(f.statusCounts).toEqual({ QUEUED: 0, RUNNING: 1, SUCCEEDED: 3, FAILED: 1, CANCELLED: 0, PRUNED: 0 });
       expect(f.active).toBe(1);
       expect(f.architectures.find((a) => a.name === "mlp")?.count).toBe(2);
       expect(f.architectures.map((a) => a.name)).toEqual(["mlp", "reference-cnn", "tiny-cnn"]);

@@ -1,3 +1,4 @@
+import { createRun } from "@fmnist/db/runs";
 import type { z } from "zod";
 import type { Context } from "../../trpc";
 import type { createRunSchema } from "./create.schema";
@@ -8,16 +9,5 @@ export async function createRunHandler(ctx: Context, input: z.output<typeof crea
   const { parentRunId, ...config } = input;
   // A clone whose source was deleted meanwhile is still a valid run, just without the link.
   const parent = parentRunId ? await ctx.db.run.findUnique({ where: { id: parentRunId }, select: { id: true } }) : null;
-  return ctx.db.run.create({
-    data: {
-      name: config.name,
-      architecture: config.architecture,
-      config: config as object,
-      seed: config.seed,
-      status: "QUEUED",
-      epochsPlanned: config.epochs,
-      parentRunId: parent?.id ?? null,
-    },
-    select: { id: true, name: true, status: true },
-  });
+  return createRun(ctx.db, { config, status: "QUEUED", parentRunId: parent?.id ?? null }, { id: true, name: true, status: true });
 }
