@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { createDb } from "@fmnist/db/client";
-import { databaseUrl } from "@fmnist/db/config";
+import { databaseUrl, defaultLeaseMs } from "@fmnist/db/config";
 import { migrate } from "@fmnist/db/migrate";
 import { KerasImportError, LIMITS } from "@fmnist/keras-import";
 import {
@@ -98,7 +98,7 @@ program
         artifactsDir: o.artifactsDir,
         reporter: terminalReporter(),
         shouldStop: () => stopRequested,
-        lease: { workerId: `cli ${defaultWorkerId()}`, ms: Number(process.env.FMNIST_LEASE_MS ?? 30_000) },
+        lease: { workerId: `cli ${defaultWorkerId()}`, ms: defaultLeaseMs() },
       });
       // The run id alone on stdout, so scripts can capture it.
       console.log(result.runId);
@@ -116,7 +116,7 @@ program
   .option("--data-dir <dir>", "dataset directory for every run (default: as for train)")
   .option("--artifacts-dir <dir>", "where models are exported (default: ARTIFACTS_DIR or ./data/artifacts)")
   .option("--id <workerId>", "worker id shown in the dashboard (default: host:pid)")
-  .option("--lease <seconds>", "lease length; a run not renewed within it is marked FAILED", number("lease"), Number(process.env.FMNIST_LEASE_MS ?? 30_000) / 1000)
+  .option("--lease <seconds>", "lease length; a run not renewed within it is marked FAILED", number("lease"), defaultLeaseMs() / 1000)
   .option("--poll <seconds>", "how often to look for queued runs", number("poll"), 1)
   .option("--exit-when-idle", "exit when the queue is empty")
   .action(async (o) => {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { ImageSet } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
+import { finishRun } from "@fmnist/db/runs";
 import { argmaxRows, classificationReport, confusionMatrix } from "@fmnist/model";
 import type * as tf from "@tensorflow/tfjs";
 import { lossAndAccuracy, predictProbabilities } from "./batches";
@@ -70,17 +71,12 @@ export async function exportAndRecord(
         ...extraArtifacts.map((a) => ({ runId, ...a })),
       ],
     });
-    await tx.run.update({
-      where: { id: runId },
-      data: {
-        status: "SUCCEEDED",
-        finishedAt: new Date(),
-        testAccuracy: evaluation.accuracy,
-        testAccuracyTta: evaluation.accuracyTta,
-        testLoss: evaluation.loss,
-        durationMs: runData.durationMs,
-        imagesPerSec: runData.imagesPerSec ?? null,
-      },
+    await finishRun(tx, runId, {
+      testAccuracy: evaluation.accuracy,
+      testAccuracyTta: evaluation.accuracyTta,
+      testLoss: evaluation.loss,
+      durationMs: runData.durationMs,
+      imagesPerSec: runData.imagesPerSec,
     });
   });
   return exported;

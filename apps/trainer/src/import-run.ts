@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type FashionMnist, loadFashionMnist, readDataset } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
+import { createImportedRun, failRun, recordProgress, startRun } from "@fmnist/db/runs";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
 import { type ImportedKerasModel, importedRunFields, importKerasModel, type KerasFormat, sourceFileName } from "@fmnist/keras-import";
 import type { BackendPreference } from "@fmnist/model/train-config";
@@ -63,8 +64,7 @@ export async function importModelRun(options: ImportRunOptions): Promise<ImportR
         `${imported.layers.length} layers, ${imported.paramCount.toLocaleString("en")} parameters`,
     );
     const data: FashionMnist = options.dataDir ? readDataset(options.dataDir) : await loadFashionMnist({ progress: true });
-    const fields = {
-      ...importedRunFields(imported, options.fileName, sha256Hex(options.bytes), options.name),
+    const resolved = {
       backend: backend.backend,
       backendNote: backend.note,
       datasetChecksum: data.checksum,
@@ -73,9 +73,10 @@ export async function importModelRun(options: ImportRunOptions): Promise<ImportR
       datasetSubset: data.subset ?? null,
       codeVersion: codeVersion(),
     };
+    // A queued upload already has its record (queueImport wrote the same fields from the same file).
     const run = runId
-      ? await db.run.update({ where: { id: runId }, data: { ...fields, status: "RUNNING", error: null } })
-      : await db.run.create({ data: { ...fields, status: "RUNNING", startedAt: new Date() } });
+      ? await startRun(db, runId, resolved)
+      : await createImportedRun(db, { ...importedRunFields(imported, options.fileName, sha256Hex(options.bytes), options.name), ...resolved }, { status: "RUNNING" });
     runId = run.id;
     const root = options.artifactsDir ?? defaultArtifactsDir();
     // Keep the original file beside the export (the upload route wrote it there already).
@@ -94,10 +95,7 @@ export async function importModelRun(options: ImportRunOptions): Promise<ImportR
       if (Date.now() - lastWrite < every && done < total) return;
       lastWrite = Date.now();
       const imagesPerSec = done / Math.max((Date.now() - evalStart) / 1000, 1e-3);
-      await db.run.update({
-        where: { id: runId },
-        data: { progress: { phase: "evaluating", epoch: 0, epochs: 0, batch: done, batches: total, imagesPerSec, etaSeconds: (total - done) / imagesPerSec } },
-      });
+      await recordProgress(db, runId as string, { phase: "evaluating", epoch: 0, epochs: 0, batch: done, batches: total, imagesPerSec, etaSeconds: (total - done) / imagesPerSec });
     });
     const exported = await exportAndRecord(db, runId, imported.model, test, root, { durationMs: Date.now() - started }, [
       { kind: "keras-source", path: `runs/${runId}/${sourcePath.split("/").pop()}`, sizeBytes: options.bytes.length },
@@ -115,9 +113,7 @@ export async function importModelRun(options: ImportRunOptions): Promise<ImportR
   } catch (e) {
     // A refusal before the run exists records nothing; a failure after it marks the run FAILED.
     if (runId) {
-      await db.run
-        .update({ where: { id: runId }, data: { status: "FAILED", error: (e instanceof Error ? e.message : String(e)).slice(0, 4000), finishedAt: new Date() } })
-        .catch(() => undefined);
+      await failRun(db, runId, e instanceof Error ? e.message : String(e)).catch(() => undefined);
     }
     throw e;
   } finally {

@@ -1,7 +1,7 @@
 import { FIXTURE_DIR, gather, loadFashionMnist, readDataset, stratifiedSplit } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
-import { createRun } from "@fmnist/db/runs";
+import { createRun, failRun, markCancelled, recordEpoch, recordProgress, recordResolved, startHeartbeat, startRun } from "@fmnist/db/runs";
 import { buildModel, learningRateAt, type TrainConfig } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "./backend/select-backend";
@@ -18,7 +18,6 @@ import {
 } from "./fit";
 import type { EpochSummary, Progress, ProgressReporter } from "./progress";
 import { silentReporter } from "./progress";
-import { startHeartbeat } from "./queue";
 import { waitWhileHeld } from "./test-hold";
 
 export interface TrainOptions {
@@ -59,10 +58,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { db, config } = options;
   const reporter = options.reporter ?? silentReporter;
   const run = options.runId
-    ? await db.run.update({
-        where: { id: options.runId },
-        data: { status: "RUNNING", startedAt: new Date(), error: null, codeVersion: codeVersion() },
-      })
+    ? await startRun(db, options.runId, { codeVersion: codeVersion() })
     : await createRun(db, {
         config,
         status: "RUNNING",
@@ -79,17 +75,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } catch (e) {
     const cancelled = e instanceof FitStopped;
     const message = e instanceof Error ? e.message : String(e);
-    await db.run
-      .update({
-        where: { id: runId },
-        data: {
-          status: cancelled ? "CANCELLED" : "FAILED",
-          error: cancelled ? null : message.slice(0, 4000),
-          finishedAt: new Date(),
-          durationMs: Date.now() - (run.startedAt ?? new Date()).getTime(),
-        },
-      })
-      .catch(() => undefined);
+    const durationMs = Date.now() - (run.startedAt ?? new Date()).getTime();
+    await (cancelled ? markCancelled(db, runId, durationMs) : failRun(db, runId, message, { durationMs })).catch(() => undefined);
     if (cancelled) {
       reporter.log(`run ${runId} cancelled`);
       return { runId, status: "CANCELLED", backend: "", epochs: [], tensorsAfterEpoch: [] };
@@ -110,16 +97,13 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
   reporter.log(
     `dataset: ${data.train.count} train / ${data.test.count} test images from ${data.dir}${data.subset ? ` (${data.subset})` : ""}`,
   );
-  await db.run.update({
-    where: { id: runId },
-    data: {
+  await recordResolved(db, runId, {
       backend: backend.backend,
       backendNote: backend.note,
       datasetChecksum: data.checksum,
       datasetDir: data.dir,
       datasetSource: data.source,
       datasetSubset: data.subset ?? null,
-    },
   });
 
   let { images: trainImages, labels: trainLabels } = data.train;
@@ -227,18 +211,10 @@ class ProgressRecorder {
       onBatchEnd: async (p: Progress) => {
         if (Date.now() - this.lastWrite < this.intervalMs) return;
         this.lastWrite = Date.now();
-        const row = await this.db.run.update({ where: { id: this.runId }, data: { progress: p as object }, select: { cancelRequested: true } });
-        this.cancelRequested ||= row.cancelRequested;
+        this.cancelRequested ||= (await recordProgress(this.db, this.runId, p)).cancelRequested;
       },
       onEpochEnd: async (e: EpochSummary) => {
-        const kept = checkpoint.best!;
-        await this.db.$transaction([
-          this.db.epochMetric.create({ data: { runId: this.runId, ...e, durationMs: Math.round(e.durationMs) } }),
-          this.db.run.update({
-            where: { id: this.runId },
-            data: { epochsCompleted: e.epoch, bestEpoch: kept.epoch, bestValLoss: kept.valLoss, bestValAccuracy: kept.valAccuracy },
-          }),
-        ]);
+        await recordEpoch(this.db, this.runId, e, checkpoint.best);
       },
     };
   }

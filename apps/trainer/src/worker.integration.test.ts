@@ -9,7 +9,7 @@ import { migrate } from "@fmnist/db/migrate";
 import { startPostgres } from "@fmnist/db/test-postgres";
 import { trainConfigSchema } from "@fmnist/model";
 import { afterAll, describe, expect, it } from "vitest";
-import { failExpiredLeases } from "./queue";
+import { failExpiredLeases } from "@fmnist/db/leases";
 import { runWorker } from "./worker";
 
 const tmp = mkdtempSync(join(tmpdir(), "fmnist-worker-"));

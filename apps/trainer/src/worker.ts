@@ -1,10 +1,11 @@
 import { hostname } from "node:os";
 import type { Db } from "@fmnist/db/client";
-import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
+import { artifactsDir as defaultArtifactsDir, defaultLeaseMs } from "@fmnist/db/config";
+import { failExpiredLeases } from "@fmnist/db/leases";
+import { claimNextRun, failRun, requeueRun, startHeartbeat } from "@fmnist/db/runs";
 import { parseTrainConfig, requestedTrainConfig } from "@fmnist/model";
 import { importModelRun, readStoredSource } from "./import-run";
 import { type ProgressReporter, silentReporter } from "./progress";
-import { claimNextRun, failExpiredLeases, requeue, startHeartbeat } from "./queue";
 import { train } from "./train";
 
 export interface WorkerOptions {
@@ -29,7 +30,7 @@ export function defaultWorkerId(): string {
 export async function runWorker(options: WorkerOptions, signal?: AbortSignal): Promise<number> {
   const { db } = options;
   const workerId = options.workerId ?? defaultWorkerId();
-  const leaseMs = options.leaseMs ?? Number(process.env.FMNIST_LEASE_MS ?? 30_000);
+  const leaseMs = options.leaseMs ?? defaultLeaseMs();
   const pollMs = options.pollMs ?? 1000;
   const log = options.log ?? ((s: string) => console.error(s));
   let processed = 0;
@@ -74,7 +75,7 @@ export async function runWorker(options: WorkerOptions, signal?: AbortSignal): P
         shouldStop: () => Boolean(signal?.aborted),
       });
       if (result.status === "CANCELLED" && signal?.aborted) {
-        await requeue(db, run.id, workerId);
+        await requeueRun(db, run.id, workerId);
         log(`run ${run.id}: worker stopping, put back in the queue`);
       } else {
         log(`run ${run.id}: ${result.status}${result.testAccuracy !== undefined ? ` (test accuracy ${(result.testAccuracy * 100).toFixed(2)}%)` : ""}`);
@@ -82,12 +83,7 @@ export async function runWorker(options: WorkerOptions, signal?: AbortSignal): P
     } catch (e) {
       // train() marks its own failures; this covers what fails before it starts (a bad config).
       const message = (e as Error).message;
-      await db.run
-        .updateMany({
-          where: { id: run.id, workerId, status: "RUNNING" },
-          data: { status: "FAILED", error: message.slice(0, 4000), finishedAt: new Date() },
-        })
-        .catch(() => undefined);
+      await failRun(db, run.id, message, { workerId }).catch(() => undefined);
       log(`run ${run.id}: FAILED: ${message}`);
     } finally {
       heartbeat.stop();

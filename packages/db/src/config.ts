@@ -38,3 +38,10 @@ export function artifactsDir(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.ARTIFACTS_DIR?.trim() || "./data/artifacts";
   return isAbsolute(dir) ? dir : resolve(repoRoot(), dir);
 }
+
+/** How long a worker's (or the CLI's) hold on a RUNNING run lasts without renewal
+ * (FMNIST_LEASE_MS, default 30 s); the heartbeat renews it every third of that. */
+export function defaultLeaseMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.FMNIST_LEASE_MS);
+  return Number.isFinite(v) && v > 0 ? v : 30_000;
+}

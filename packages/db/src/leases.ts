@@ -1,4 +1,5 @@
 import type { Db } from "./client";
+import { failRun } from "./runs";
 
 /** Runs whose worker stopped renewing its lease (killed, crashed, machine lost) are marked FAILED
  * with the reason; their recorded epochs stay. Whoever notices first does it: every worker before
@@ -12,17 +13,10 @@ export async function failExpiredLeases(db: Db, now = new Date()): Promise<strin
   });
   const failed: string[] = [];
   for (const r of expired) {
-    const { count } = await db.run.updateMany({
-      where: { id: r.id, status: "RUNNING", leaseExpiresAt: { lt: now } },
-      data: {
-        status: "FAILED",
-        finishedAt: now,
-        error:
-          `worker ${r.workerId ?? "?"} stopped renewing its lease (expired ${r.leaseExpiresAt?.toISOString()}): ` +
-          `it was killed or crashed. ${r.epochsCompleted} epoch(s) were recorded; use Retry to run it again.`,
-      },
-    });
-    if (count === 1) failed.push(r.id);
+    const error =
+      `worker ${r.workerId ?? "?"} stopped renewing its lease (expired ${r.leaseExpiresAt?.toISOString()}): ` +
+      `it was killed or crashed. ${r.epochsCompleted} epoch(s) were recorded; use Retry to run it again.`;
+    if (await failRun(db, r.id, error, { leaseExpiredBefore: now, now })) failed.push(r.id);
   }
   return failed;
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "@fmnist/db/client";
+import { createImportedRun } from "@fmnist/db/runs";
 import { importedRunFields, importKerasModel, sourceFileName } from "@fmnist/keras-import";
 
 /** Largest upload accepted (FMNIST_IMPORT_MAX_BYTES; default 64 MiB, far above any Fashion-MNIST
@@ -34,8 +35,9 @@ export async function queueImport(options: { db: Db; bytes: Uint8Array; fileName
   const imported = await importKerasModel(bytes, fileName);
   imported.model.dispose();
   const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const { name, ...fields } = importedRunFields(imported, fileName, sha256, options.name);
-  const run = await db.run.create({ data: { name, ...fields, config: fields.config as object, status: "QUEUED" } });
+  const fields = importedRunFields(imported, fileName, sha256, options.name);
+  const { name } = fields;
+  const run = await createImportedRun(db, fields, { status: "QUEUED" });
   const dir = join(options.artifactsRoot, "runs", run.id);
   const path = join(dir, sourceFileName(imported.format));
   try {
