@@ -36,6 +36,13 @@ function inputsWith(path: string, s: string, runId: string): [field: string, inp
     case "runs.retry":
     case "runs.delete":
       return [["id", { id: s }]];
+    case "runs.setTags":
+      return [
+        ["id", { id: s, tags: [] }],
+        ["tags.0", { id: runId, tags: [s] }],
+      ];
+    case "runs.setNote":
+      return [["note", { id: runId, note: s }]];
     case "runs.misclassified":
       return [["runId", { runId: s }]];
     case "runs.compare":

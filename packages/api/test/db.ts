@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunStatus } from "@fmnist/db";
+import { type RunStatus, runParamRows } from "@fmnist/db";
 import { createDb, type Db } from "@fmnist/db/client";
 import { migrate } from "@fmnist/db/migrate";
 import { findPostgresBin, startPostgres } from "@fmnist/db/test-postgres";
@@ -99,6 +99,8 @@ export async function insertRun(db: Db, seed: RunSeed): Promise<string> {
       durationMs: seed.durationMs ?? null,
       backend: seed.backend === undefined ? "cpu" : seed.backend,
       createdAt: seed.createdAt ?? new Date(),
+      // As createRun writes them: the list sorts and filters hyper-parameters through RunParam.
+      params: { create: runParamRows(config) },
       epochs: {
         create: Array.from({ length: epochs }, (_, i) => ({
           epoch: i + 1,

@@ -16,6 +16,8 @@ import { misclassifiedHandler } from "./run/misclassified.handler";
 import { misclassifiedSchema } from "./run/misclassified.schema";
 import { retryRunHandler } from "./run/retry.handler";
 import { retryRunSchema } from "./run/retry.schema";
+import { setRunNoteHandler, setRunTagsHandler } from "./run/tags.handler";
+import { setRunNoteSchema, setRunTagsSchema } from "./run/tags.schema";
 
 export const runRouter = {
   list: publicProcedure.input(listRunsSchema).query(({ ctx, input }) => listRunsHandler(ctx, input)),
@@ -28,4 +30,7 @@ export const runRouter = {
   cancel: adminProcedure.input(cancelRunSchema).mutation(({ ctx, input }) => cancelRunHandler(ctx, input)),
   retry: adminProcedure.input(retryRunSchema).mutation(({ ctx, input }) => retryRunHandler(ctx, input)),
   delete: adminProcedure.input(deleteRunSchema).mutation(({ ctx, input }) => deleteRunHandler(ctx, input)),
+  // Tags and the note: bookkeeping, but still changes, so behind the same token.
+  setTags: adminProcedure.input(setRunTagsSchema).mutation(({ ctx, input }) => setRunTagsHandler(ctx, input)),
+  setNote: adminProcedure.input(setRunNoteSchema).mutation(({ ctx, input }) => setRunNoteHandler(ctx, input)),
 } satisfies TRPCRouterRecord;

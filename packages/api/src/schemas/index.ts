@@ -15,3 +15,4 @@ export * from "../router/registry/names.schema";
 export * from "../router/registry/register.schema";
 export * from "../router/registry/version.schema";
 export * from "../router/hardExamples/list.schema";
+export * from "../router/run/tags.schema";

@@ -18,17 +18,19 @@ export async function runByIdHandler(ctx: Context, input: z.output<typeof runByI
         select: { id: true, testAccuracy: true, testLoss: true, numExamples: true, confusionMatrix: true, report: true, createdAt: true },
       },
       artifacts: { orderBy: { path: "asc" }, select: { kind: true, path: true, sizeBytes: true, createdAt: true } },
+      tags: { orderBy: { tag: "asc" }, select: { tag: true } },
     },
   });
   if (!run) throw runNotFound(input.id);
 
-  const { evaluation, artifacts, config, ...rest } = run;
+  const { evaluation, artifacts, config, tags, ...rest } = run;
   const misclassifiedCount = evaluation ? await ctx.db.misclassified.count({ where: { evaluationId: evaluation.id } }) : 0;
   // The run this one was cloned or retried from (null once that run is deleted).
   const parent = run.parentRunId ? await ctx.db.run.findUnique({ where: { id: run.parentRunId }, select: { id: true, name: true, status: true } }) : null;
   return {
     ...rest,
     config: asConfig(config),
+    tags: tags.map((t) => t.tag),
     parent,
     evaluation: evaluation
       ? {

@@ -1,7 +1,8 @@
+import type { Prisma } from "@fmnist/db";
 import type { z } from "zod";
 import { asConfig, configNumber } from "../../lib/config";
-import type { Context, Dialect } from "../../trpc";
-import type { listRunsSchema, RunSortColumn } from "./list.schema";
+import type { Context } from "../../trpc";
+import type { listRunsSchema, ParamFilter, RunSortColumn } from "./list.schema";
 
 type Input = z.output<typeof listRunsSchema>;
 
@@ -22,79 +23,121 @@ const rowSelect = {
   progress: true,
   cancelRequested: true,
   error: true,
+  note: true,
+  sweepId: true,
+  trialNumber: true,
   createdAt: true,
   startedAt: true,
   finishedAt: true,
-} as const;
+  tags: { select: { tag: true }, orderBy: { tag: "asc" } },
+} satisfies Prisma.RunSelect;
 
-/** SQL for each sort column (a whitelist: nothing from the request reaches the SQL text). Batch size
- * and learning rate live in the config JSON, which Prisma's orderBy cannot reach. */
-function sortExpression(column: RunSortColumn, dialect: Dialect): string {
-  const json = (key: string) => (dialect === "postgres" ? `("config"->>'${key}')::double precision` : `json_extract("config", '$.${key}')`);
-  switch (column) {
-    case "batchSize":
-    case "learningRate":
-      return json(column);
-    case "epochs":
-      return `"epochsCompleted"`;
-    default:
-      return `"${column}"`;
-  }
+/** Table columns that are hyper-parameters, kept as RunParam rows under these keys. */
+const PARAM_COLUMNS: Partial<Record<RunSortColumn, string>> = { batchSize: "batchSize", learningRate: "learningRate" };
+/** The run's own columns behind the other sort keys, and which of them can be empty. */
+const RUN_COLUMNS: Partial<Record<RunSortColumn, { field: keyof Prisma.RunOrderByWithRelationInput; nullable?: boolean }>> = {
+  name: { field: "name" },
+  status: { field: "status" },
+  architecture: { field: "architecture" },
+  epochs: { field: "epochsCompleted" },
+  bestValAccuracy: { field: "bestValAccuracy", nullable: true },
+  testAccuracy: { field: "testAccuracy", nullable: true },
+  durationMs: { field: "durationMs", nullable: true },
+  backend: { field: "backend", nullable: true },
+};
+
+const NUMBER_OPS = { eq: "equals", lt: "lt", lte: "lte", gt: "gt", gte: "gte" } as const;
+
+function paramCondition(f: ParamFilter): Prisma.RunWhereInput {
+  if (typeof f.value === "string") return { params: { some: { key: f.key, textValue: f.value } } };
+  const value = typeof f.value === "boolean" ? Number(f.value) : f.value;
+  return { params: { some: { key: f.key, numValue: { [NUMBER_OPS[f.op]]: value } } } };
 }
 
-/**
- * One parameterised query for the page of ids and one for the count, with the same WHERE clause.
- * Raw SQL rather than Prisma's findMany because of the JSON sort keys, NULLS LAST in both
- * directions, and a name search that treats % and _ literally (Prisma's `contains` does not).
- */
-function buildQuery(input: Input, dialect: Dialect, skip: number) {
-  const pg = dialect === "postgres";
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return pg ? `$${params.length}` : "?";
-  };
-  const conditions: string[] = [];
-  if (input.status?.length) conditions.push(`"status" IN (${input.status.map(p).join(", ")})`);
-  if (input.architecture) conditions.push(`"architecture" = ${p(input.architecture)}`);
-  if (input.search) {
-    const pattern = `%${input.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    // SQLite's LIKE ignores ASCII case; PostgreSQL needs ILIKE.
-    conditions.push(`"name" ${pg ? "ILIKE" : "LIKE"} ${p(pattern)} ESCAPE '\\'`);
-  }
-  const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
-  const countParams = [...params];
+/** Runs whose name contains `search`, ignoring case. SQLite's LIKE ignores ASCII case already;
+ * PostgreSQL needs ILIKE (mode), which SQLite refuses. Prisma passes LIKE wildcards (% _, and \ on
+ * PostgreSQL) through unescaped, so a search with one matches each as "any one character" and then
+ * keeps the names that really contain the text. */
+async function nameContains(ctx: Context, search: string): Promise<Prisma.RunWhereInput> {
+  const mode = ctx.dialect === "postgres" ? { mode: "insensitive" as const } : {};
+  if (!/[%_\\]/.test(search)) return { name: { contains: search, ...mode } };
+  const candidates = await ctx.db.run.findMany({ where: { name: { contains: search.replace(/[%_\\]/g, "_"), ...mode } }, select: { id: true, name: true } });
+  const needle = search.toLowerCase();
+  return { id: { in: candidates.filter((r) => r.name.toLowerCase().includes(needle)).map((r) => r.id) } };
+}
+
+/** The filters as one Prisma where, the same on both databases. */
+async function runWhere(ctx: Context, input: Input): Promise<Prisma.RunWhereInput> {
+  const and: Prisma.RunWhereInput[] = [];
+  if (input.status?.length) and.push({ status: { in: input.status } });
+  if (input.architecture) and.push({ architecture: input.architecture });
+  if (input.search) and.push(await nameContains(ctx, input.search));
+  if (input.tags?.length) and.push({ tags: { some: { tag: { in: input.tags } } } });
+  if (input.sweepId) and.push({ sweepId: input.sweepId });
+  for (const f of input.params ?? []) and.push(paramCondition(f));
+  return { AND: and };
+}
+
+const newestFirst: Prisma.RunOrderByWithRelationInput[] = [{ createdAt: "desc" }, { id: "desc" }];
+
+/** A page of run ids in order, and whether there is a next one (limit + 1 rows are asked for). */
+async function pageIds(ctx: Context, input: Input, where: Prisma.RunWhereInput, skip: number): Promise<string[]> {
+  const take = input.limit + 1;
   const { column, direction } = input.sort;
-  const dir = direction === "asc" ? "ASC" : "DESC";
-  // Runs without a value (still training, failed) go last in both directions; ties newest first.
-  const order =
-    column === "createdAt"
-      ? `"createdAt" ${dir}, "id" ${dir}`
-      : `${sortExpression(column, dialect)} ${dir} NULLS LAST, "createdAt" DESC, "id" DESC`;
-  // limit + 1 rows: the extra one says whether there is a next page.
-  const page = `SELECT "id" FROM "Run"${where} ORDER BY ${order} LIMIT ${p(input.limit + 1)} OFFSET ${p(skip)}`;
-  return { page, params, count: `SELECT COUNT(*) AS "n" FROM "Run"${where}`, countParams };
+  const paramKey = column.startsWith("param:") ? column.slice(6) : PARAM_COLUMNS[column as RunSortColumn];
+  if (paramKey) {
+    // The runs with the parameter, ordered by its value through RunParam, then those without it:
+    // NULLS LAST in both directions, ties newest first.
+    const withIt = await ctx.db.runParam.count({ where: { key: paramKey, run: where } });
+    const ids: string[] = [];
+    if (skip < withIt) {
+      const rows = await ctx.db.runParam.findMany({
+        where: { key: paramKey, run: where },
+        orderBy: [{ numValue: { sort: direction, nulls: "last" } }, { textValue: { sort: direction, nulls: "last" } }, { run: { createdAt: "desc" } }, { runId: "desc" }],
+        skip,
+        take,
+        select: { runId: true },
+      });
+      ids.push(...rows.map((r) => r.runId));
+    }
+    if (ids.length < take) {
+      const rows = await ctx.db.run.findMany({
+        where: { AND: [where, { params: { none: { key: paramKey } } }] },
+        orderBy: newestFirst,
+        skip: Math.max(0, skip - withIt),
+        take: take - ids.length,
+        select: { id: true },
+      });
+      ids.push(...rows.map((r) => r.id));
+    }
+    return ids;
+  }
+  const c = RUN_COLUMNS[column as RunSortColumn];
+  const orderBy: Prisma.RunOrderByWithRelationInput[] = c
+    ? [{ [c.field]: c.nullable ? { sort: direction, nulls: "last" } : direction }, ...newestFirst]
+    : [{ createdAt: direction }, { id: direction }];
+  const rows = await ctx.db.run.findMany({ where, orderBy, skip, take, select: { id: true } });
+  return rows.map((r) => r.id);
 }
 
+/** Ordinary Prisma queries on SQLite and PostgreSQL alike (no raw SQL): filters on the run's
+ * columns, its tags, its sweep and any hyper-parameter (RunParam); sorting by any of them. */
 export async function listRunsHandler(ctx: Context, input: Input) {
   const skip = input.cursor ?? 0;
-  const q = buildQuery(input, ctx.dialect, skip);
-  const [idRows, countRows] = await Promise.all([
-    ctx.db.$queryRawUnsafe<{ id: string }[]>(q.page, ...q.params),
-    ctx.db.$queryRawUnsafe<{ n: number | bigint }[]>(q.count, ...q.countParams),
-  ]);
+  const where = await runWhere(ctx, input);
+  const [idRows, total] = await Promise.all([pageIds(ctx, input, where, skip), ctx.db.run.count({ where })]);
   const hasMore = idRows.length > input.limit;
-  const ids = idRows.slice(0, input.limit).map((r) => r.id);
+  const ids = idRows.slice(0, input.limit);
   const found = ids.length ? await ctx.db.run.findMany({ where: { id: { in: ids } }, select: rowSelect }) : [];
   const byId = new Map(found.map((r) => [r.id, r]));
   // A run deleted between the two queries is simply left out.
   const rows = ids.map((id) => byId.get(id)).filter((r) => r !== undefined);
   return {
-    items: rows.map(({ config, ...run }) => {
+    items: rows.map(({ config, tags, ...run }) => {
       const c = asConfig(config);
-      return { ...run, batchSize: configNumber(c, "batchSize"), learningRate: configNumber(c, "learningRate") };
+      return { ...run, tags: tags.map((t) => t.tag), batchSize: configNumber(c, "batchSize"), learningRate: configNumber(c, "learningRate") };
     }),
-    total: Number(countRows[0]?.n ?? 0),
+    total,
     nextCursor: hasMore ? skip + ids.length : null,
   };
 }
