@@ -23,7 +23,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { loadFashionMnist, seededRandom, shuffleInPlace } from "@fmnist/data";
+import { IMAGE_PIXELS, loadFashionMnist, seededRandom, shuffleInPlace } from "@fmnist/data";
 import { buildModel, trainConfigSchema } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { makeBatch, predictProbabilities } from "../src/batches";
@@ -273,9 +273,9 @@ async function main() {
     };
     const inferOurs = async () => {
       const count = Math.min(inferImages, data.test.count);
-      const images = data.test.images.subarray(0, count * 784);
+      const images = data.test.images.subarray(0, count * IMAGE_PIXELS);
       const labels = data.test.labels.subarray(0, count);
-      await predictProbabilities(model, images.subarray(0, 500 * 784), labels.subarray(0, 500)); // warm-up
+      await predictProbabilities(model, images.subarray(0, 500 * IMAGE_PIXELS), labels.subarray(0, 500)); // warm-up
       const t0 = performance.now();
       await predictProbabilities(model, images, labels);
       return { imgsPerSec: count / ((performance.now() - t0) / 1000) };

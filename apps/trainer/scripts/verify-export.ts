@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { runArtifactFile } from "@fmnist/db/artifacts";
 import { readDataset } from "@fmnist/data";
 import { createDb } from "@fmnist/db/client";
 import { artifactsDir } from "@fmnist/db/config";
@@ -23,7 +24,7 @@ if (!runId) {
 }
 const db = createDb();
 const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
-const dir = join(artifactsDir(), "runs", runId);
+const dir = runArtifactFile(runId, "", artifactsDir());
 const server = createServer((req, res) => res.end(readFileSync(join(dir, req.url!.slice(1)))));
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 await selectBackend("wasm");

@@ -1,7 +1,6 @@
+import { IMAGE_PIXELS as PIXELS, IMAGE_SIZE, toUnitPixels } from "@fmnist/data/image";
 import { mirror } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-
-const PIXELS = 784;
 
 export interface BatchOptions {
   /** Augmentation: gets the batch's uint8 images (n x 784, a copy) and returns the images to use. */
@@ -39,11 +38,10 @@ export function makeBatch(
   const y = new Float32Array(n * 10).fill(e / 10);
   for (let k = 0; k < n; k++) {
     const src = offset(k);
-    const base = k * PIXELS;
-    for (let p = 0; p < PIXELS; p++) x[base + p] = pixels[src + p] / 255;
+    toUnitPixels(pixels.subarray(src, src + PIXELS), x, k * PIXELS);
     y[k * 10 + labels[index(k)]] += 1 - e;
   }
-  return { xs: tf.tensor4d(x, [n, 28, 28, 1]), ys: tf.tensor2d(y, [n, 10]) };
+  return { xs: tf.tensor4d(x, [n, IMAGE_SIZE, IMAGE_SIZE, 1]), ys: tf.tensor2d(y, [n, 10]) };
 }
 
 /** Class probabilities for every image, predicted in batches; a row-major [N,10] array. */

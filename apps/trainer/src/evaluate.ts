@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { runArtifactFile, runArtifactPath } from "@fmnist/db/artifacts";
 import type { ImageSet } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
 import { finishRun } from "@fmnist/db/runs";
@@ -52,7 +52,7 @@ export async function exportAndRecord(
   runData: { durationMs: number; imagesPerSec?: number | null },
   extraArtifacts: { kind: string; path: string; sizeBytes: number }[] = [],
 ): Promise<ExportedModel> {
-  const exported = await exportLayersModel(model, join(artifactsRoot, "runs", runId));
+  const exported = await exportLayersModel(model, runArtifactFile(runId, "", artifactsRoot));
   await db.$transaction(async (tx) => {
     const row = await tx.evaluation.create({
       data: {
@@ -67,7 +67,7 @@ export async function exportAndRecord(
     await tx.misclassified.createMany({ data: evaluation.misclassified.map((m) => ({ ...m, evaluationId: row.id })) });
     await tx.artifact.createMany({
       data: [
-        ...exported.files.map((f) => ({ runId, kind: f.name === "model.json" ? "tfjs-layers-model" : "tfjs-weights", path: `runs/${runId}/${f.name}`, sizeBytes: f.sizeBytes })),
+        ...exported.files.map((f) => ({ runId, kind: f.name === "model.json" ? "tfjs-layers-model" : "tfjs-weights", path: runArtifactPath(runId, f.name), sizeBytes: f.sizeBytes })),
         ...extraArtifacts.map((a) => ({ runId, ...a })),
       ],
     });

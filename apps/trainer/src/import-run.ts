@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname } from "node:path";
+import { runArtifactFile, runArtifactPath } from "@fmnist/db/artifacts";
 import { type FashionMnist, loadFashionMnist, readDataset } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
 import { createImportedRun, failRun, recordProgress, startRun } from "@fmnist/db/runs";
@@ -13,7 +14,7 @@ import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 
 /** Where an imported run keeps the file it came from: a fixed name, never the uploader's. */
 export function sourceFilePath(artifactsRoot: string, runId: string, format: KerasFormat | string): string {
-  return join(artifactsRoot, "runs", runId, sourceFileName(format));
+  return runArtifactFile(runId, sourceFileName(format), artifactsRoot);
 }
 
 export interface ImportRunOptions {
@@ -82,7 +83,7 @@ export async function importModelRun(options: ImportRunOptions): Promise<ImportR
     // Keep the original file beside the export (the upload route wrote it there already).
     const sourcePath = sourceFilePath(root, runId, imported.format);
     if (!options.runId) {
-      mkdirSync(join(root, "runs", runId), { recursive: true });
+      mkdirSync(dirname(sourcePath), { recursive: true });
       writeFileSync(`${sourcePath}.tmp`, options.bytes);
       renameSync(`${sourcePath}.tmp`, sourcePath);
     }
@@ -98,7 +99,7 @@ export async function importModelRun(options: ImportRunOptions): Promise<ImportR
       await recordProgress(db, runId as string, { phase: "evaluating", epoch: 0, epochs: 0, batch: done, batches: total, imagesPerSec, etaSeconds: (total - done) / imagesPerSec });
     });
     const exported = await exportAndRecord(db, runId, imported.model, test, root, { durationMs: Date.now() - started }, [
-      { kind: "keras-source", path: `runs/${runId}/${sourcePath.split("/").pop()}`, sizeBytes: options.bytes.length },
+      { kind: "keras-source", path: runArtifactPath(runId, basename(sourcePath)), sizeBytes: options.bytes.length },
     ]);
     log(`test accuracy ${(test.accuracy * 100).toFixed(2)}% (loss ${test.loss.toFixed(4)}); exported to ${exported.dir}`);
     return {

@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createCaller, createTRPCContext } from "@fmnist/api";
-import { FIXTURE_DIR, readDataset } from "@fmnist/data";
+import { FIXTURE_DIR, IMAGE_PIXELS, readDataset } from "@fmnist/data";
 import { createDb } from "@fmnist/db/client";
 import { migrate } from "@fmnist/db/migrate";
 import autocannon from "autocannon";
@@ -117,7 +117,7 @@ async function main() {
     log(`server ready: backend ${meta.backend} (${meta.backendNote}), ${meta.params} parameters`);
 
     const test = readDataset(FIXTURE_DIR).test.images;
-    const image = (i: number) => Array.from(test.subarray(i * 784, (i + 1) * 784), (p) => +(p / 255).toFixed(4));
+    const image = (i: number) => Array.from(test.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), (p) => +(p / 255).toFixed(4));
     const one = JSON.stringify({ instances: [image(0)] });
     const many = JSON.stringify({ instances: Array.from({ length: 256 }, (_, i) => image(i)) });
 
@@ -151,7 +151,7 @@ async function main() {
     const resolved = await api.registry.resolve({ name: "fashion-classifier", alias: "production" });
     const predictor = await loadPredictor(join(env.ARTIFACTS_DIR, resolved.modelPath ?? ""));
     const predict = predictor.predict;
-    const batch = new Float32Array(256 * 784);
+    const batch = new Float32Array(256 * IMAGE_PIXELS);
     for (let i = 0; i < batch.length; i++) batch[i] = test[i] / 255;
     for (let i = 0; i < 3; i++) predict(batch, 256);
     let images = 0;

@@ -1,7 +1,7 @@
 // Shared by classify.spec.ts and classify-bench.ts: the model as Node sees it (stock tfjs, the same
 // preprocessing as the page), PNG files made in Node, and how to wait for the page's answers.
 import { crc32, createDeflate } from "node:zlib";
-import { preprocessPhoto } from "@fmnist/model";
+import { argmax, preprocessPhoto } from "@fmnist/model";
 import { expect, type Page } from "@playwright/test";
 import * as tf from "@tensorflow/tfjs";
 
@@ -24,11 +24,7 @@ export function nodePredict(model: tf.LayersModel, pixels: Uint8Array): { input:
   return { input, probabilities };
 }
 
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
+export { argmax };
 
 function pngChunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length);

@@ -89,7 +89,6 @@ const t = initTRPC.context<Context>().create({
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const mergeRouters = t.mergeRouters;
 
 /**
  * tRPC puts the zod issues, as JSON, in the message of an input error. This rewrites it to one

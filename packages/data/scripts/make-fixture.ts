@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { DATASET_FILES, encodeIdx, FIXTURE_DIR, loadFashionMnist, SUBSET_MANIFEST, sha256, type ImageSet } from "../src/index";
+import { DATASET_FILES, encodeIdx, FIXTURE_DIR, IMAGE_PIXELS, loadFashionMnist, SUBSET_MANIFEST, sha256, type ImageSet } from "../src/index";
 
 function firstPerClass(set: ImageSet, perClass: number): ImageSet {
   const taken = new Array(10).fill(0);
@@ -14,10 +14,10 @@ function firstPerClass(set: ImageSet, perClass: number): ImageSet {
       idx.push(i);
     }
   }
-  const images = new Uint8Array(idx.length * 784);
+  const images = new Uint8Array(idx.length * IMAGE_PIXELS);
   const labels = new Uint8Array(idx.length);
   idx.forEach((i, k) => {
-    images.set(set.images.subarray(i * 784, (i + 1) * 784), k * 784);
+    images.set(set.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), k * IMAGE_PIXELS);
     labels[k] = set.labels[i];
   });
   return { images, labels, count: idx.length };

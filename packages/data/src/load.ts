@@ -3,6 +3,7 @@ import { cacheDir, candidateDirs, DatasetNotFoundError, expectedChecksums, findF
 import { downloadDataset } from "./download";
 import { DATASET_FILE_KEYS, type DatasetFileKey } from "./files";
 import { DatasetFileError, parseIdx } from "./idx";
+import { IMAGE_SIZE } from "./image";
 
 export interface ImageSet {
   images: Uint8Array;
@@ -54,35 +55,35 @@ export async function loadFashionMnist(options: LoadOptions = {}): Promise<Fashi
   return readDataset(found.dir, found.source);
 }
 
-export function readDataset(dir: string, source = "explicit"): FashionMnist {
-  const { subset, files } = expectedChecksums(dir);
-  const raw = {} as Record<DatasetFileKey, Uint8Array>;
-  for (const key of DATASET_FILE_KEYS) {
+/** Reads, verifies (sha256 of the decompressed bytes) and parses one images + labels pair. */
+function readImageSet(dir: string, imagesKey: DatasetFileKey, labelsKey: DatasetFileKey, files: ReturnType<typeof expectedChecksums>["files"]): ImageSet {
+  const read = (key: DatasetFileKey, dims: 1 | 3) => {
     const path = findFile(dir, key);
     if (!path) throw new DatasetNotFoundError([dir]);
     const bytes = readDecompressed(path);
     verifyBytes(path, bytes, files[key]);
-    raw[key] = bytes;
-  }
-  const set = (imagesKey: DatasetFileKey, labelsKey: DatasetFileKey): ImageSet => {
-    const images = parseIdx(raw[imagesKey], findFile(dir, imagesKey)!, 3);
-    const labels = parseIdx(raw[labelsKey], findFile(dir, labelsKey)!, 1);
-    const [n, h, w] = images.dims;
-    if (h !== 28 || w !== 28) throw new DatasetFileError(findFile(dir, imagesKey)!, `images are ${h}x${w}, expected 28x28`);
-    if (labels.dims[0] !== n) {
-      throw new DatasetFileError(findFile(dir, labelsKey)!, `has ${labels.dims[0]} labels for ${n} images`);
-    }
-    return { images: images.data, labels: labels.data, count: n };
+    return { path, idx: parseIdx(bytes, path, dims) };
   };
+  const images = read(imagesKey, 3);
+  const labels = read(labelsKey, 1);
+  const [n, h, w] = images.idx.dims;
+  if (h !== IMAGE_SIZE || w !== IMAGE_SIZE) throw new DatasetFileError(images.path, `images are ${h}x${w}, expected ${IMAGE_SIZE}x${IMAGE_SIZE}`);
+  if (labels.idx.dims[0] !== n) throw new DatasetFileError(labels.path, `has ${labels.idx.dims[0]} labels for ${n} images`);
+  return { images: images.idx.data, labels: labels.idx.data, count: n };
+}
+
+export function readDataset(dir: string, source = "explicit"): FashionMnist {
+  const { subset, files } = expectedChecksums(dir);
+  const train = readImageSet(dir, "trainImages", "trainLabels", files);
+  const test = readImageSet(dir, "testImages", "testLabels", files);
   const checksum = createHash("sha256")
     .update(DATASET_FILE_KEYS.map((k) => files[k].sha256).join("\n"))
     .digest("hex");
-  return {
-    train: set("trainImages", "trainLabels"),
-    test: set("testImages", "testLabels"),
-    dir,
-    source,
-    checksum,
-    subset: subset?.description,
-  };
+  return { train, test, dir, source, checksum, subset: subset?.description };
+}
+
+/** Only the test set of a directory (10,000 images, checked like readDataset's): what the dashboard
+ * needs to show a run's misclassified images without reading the 60,000 training images. */
+export function readTestSet(dir: string): ImageSet {
+  return readImageSet(dir, "testImages", "testLabels", expectedChecksums(dir).files);
 }

@@ -1,3 +1,5 @@
+import { IMAGE_PIXELS } from "./image";
+
 /** mulberry32: a tiny, well-known seeded PRNG; enough for shuffling and splits. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -53,12 +55,12 @@ export function stratifiedSplit(labels: ArrayLike<number>, validationFraction: n
   };
 }
 
-/** Gathers the images (784 bytes each) and labels at the given indices. */
+/** Gathers the images (IMAGE_PIXELS bytes each) and labels at the given indices. */
 export function gather(
   images: Uint8Array,
   labels: Uint8Array,
   indices: ArrayLike<number>,
-  pixels = 784,
+  pixels = IMAGE_PIXELS,
 ): { images: Uint8Array; labels: Uint8Array } {
   const outImages = new Uint8Array(indices.length * pixels);
   const outLabels = new Uint8Array(indices.length);

@@ -26,7 +26,8 @@ export const CLASS_NAMES_ZH = [
 ] as const;
 
 export const NUM_CLASSES = 10;
-export const IMAGE_SIZE = 28;
+// The image shape is the dataset's; re-exported so browser code reading class names has it too.
+export { IMAGE_PIXELS, IMAGE_SIZE } from "@fmnist/data/image";
 
 export type Locale = "en" | "zh";
 

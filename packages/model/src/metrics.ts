@@ -82,21 +82,18 @@ export function classificationReport(cm: ConfusionMatrix): ClassificationReport 
   };
 }
 
+/** Index of the largest of `length` values from `start` (the first one wins a tie): the predicted
+ * class of one row of probabilities. */
+export function argmax(values: ArrayLike<number>, start = 0, length = values.length - start): number {
+  let best = 0;
+  for (let i = 1; i < length; i++) if (values[start + i] > values[start + best]) best = i;
+  return best;
+}
+
 /** Index of the largest value in each row of a [rows x cols] row-major probability array. */
 export function argmaxRows(probs: ArrayLike<number>, cols = NUM_CLASSES): Int32Array {
   const rows = Math.floor(probs.length / cols);
   const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    let bestV = probs[r * cols];
-    for (let c = 1; c < cols; c++) {
-      const v = probs[r * cols + c];
-      if (v > bestV) {
-        bestV = v;
-        best = c;
-      }
-    }
-    out[r] = best;
-  }
+  for (let r = 0; r < rows; r++) out[r] = argmax(probs, r * cols, cols);
   return out;
 }

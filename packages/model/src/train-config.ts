@@ -68,6 +68,17 @@ export function parseTrainConfig(input: unknown): TrainConfig {
  * subset. Rows from before Run.datasetSubset kept `{ dir, source, subset }` in `config.dataset`;
  * they map the same way. Values are not checked here; parse the result with `trainConfigSchema`.
  */
+/** A derived run's name ("name (copy)", "name (retry)"), the name shortened so the suffix fits
+ * the schema's limit. */
+function suffixedName(name: string, suffix: string): string {
+  const max = trainConfigSchema.shape.name.maxLength ?? 200;
+  return `${name.slice(0, max - suffix.length).trimEnd()}${suffix}`;
+}
+/** The name a clone is offered (the form) ... */
+export const copyName = (name: string) => suffixedName(name, " (copy)");
+/** ... and the name a retry gets (the API). */
+export const retryName = (name: string) => suffixedName(name, " (retry)");
+
 export function requestedTrainConfig(stored: unknown, resolved: { datasetSubset?: string | null } = {}): Record<string, unknown> {
   if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return {};
   const config = { ...(stored as Record<string, unknown>) };

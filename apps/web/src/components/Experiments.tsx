@@ -1,7 +1,7 @@
 "use client";
 
 import type { RouterInputs, RouterOutputs } from "@fmnist/api";
-import { RUN_SORT_COLUMNS, type RunSortColumn, type SortDirection } from "@fmnist/api/schemas";
+import { COMPARE_MAX, COMPARE_MIN, RUN_SORT_COLUMNS, type RunSortColumn, type SortDirection, tagSchema } from "@fmnist/api/schemas";
 import { RUN_STATUSES } from "@fmnist/db";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -9,12 +9,12 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { asProgress, liveFraction } from "~/jobs/progress";
 import { ago, dateTime, duration, lr, pct } from "~/lib/format";
+import { TagChip } from "~/runs/RunLabels";
 import { useTRPC } from "~/trpc/react";
 import { CancelButton } from "./RunActions";
 import { StatusBadge } from "./StatusBadge";
 
 const PAGE_SIZE = 25;
-const MAX_COMPARE = 4;
 type Row = RouterOutputs["runs"]["list"]["items"][number];
 
 const COLUMNS: { key: RunSortColumn; label: string; numeric?: boolean; firstDirection?: SortDirection }[] = [
@@ -42,6 +42,10 @@ function useTableState() {
   const status = (params.get("status")?.split(",") ?? []).filter((s): s is (typeof RUN_STATUSES)[number] => (RUN_STATUSES as readonly string[]).includes(s));
   const architecture = params.get("arch") ?? "";
   const search = params.get("q") ?? "";
+  // Only well-formed tags: a hand-edited URL must not turn the whole list into an error.
+  const tags = (params.get("tags")?.split(",") ?? []).filter((t) => tagSchema.safeParse(t).success);
+  // The sweeps pages link to /?sweep=<id>: that sweep's trials.
+  const sweep = params.get("sweep") ?? "";
   const page = Math.max(1, Math.floor(Number(params.get("page")) || 1));
 
   const update = (changes: Record<string, string | null>, resetPage = true) => {
@@ -54,7 +58,7 @@ function useTableState() {
     const qs = next.toString();
     router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
   };
-  return { column, direction, status, architecture, search, page, update };
+  return { column, direction, status, architecture, search, tags, sweep, page, update };
 }
 
 export function Experiments() {
@@ -88,6 +92,8 @@ export function Experiments() {
     status: s.status.length ? s.status : undefined,
     architecture: s.architecture || undefined,
     search: s.search || undefined,
+    tags: s.tags.length ? s.tags : undefined,
+    sweepId: s.sweep || undefined,
   };
   const list = useQuery(
     trpc.runs.list.queryOptions(input, {
@@ -98,7 +104,7 @@ export function Experiments() {
     }),
   );
 
-  const filtered = s.status.length > 0 || s.architecture !== "" || s.search !== "";
+  const filtered = s.status.length > 0 || s.architecture !== "" || s.search !== "" || s.tags.length > 0 || s.sweep !== "";
   const total = list.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
 
@@ -110,8 +116,12 @@ export function Experiments() {
     const next = s.status.includes(status as never) ? s.status.filter((x) => x !== status) : [...s.status, status];
     s.update({ status: next.join(",") || null });
   };
+  const toggleTag = (tag: string) => {
+    const next = s.tags.includes(tag) ? s.tags.filter((x) => x !== tag) : [...s.tags, tag];
+    s.update({ tags: next.join(",") || null });
+  };
   const toggleSelected = (id: string) =>
-    setSelected((cur) => (cur.includes(id) ? cur.filter((x) => x !== id) : cur.length >= MAX_COMPARE ? cur : [...cur, id]));
+    setSelected((cur) => (cur.includes(id) ? cur.filter((x) => x !== id) : cur.length >= COMPARE_MAX ? cur : [...cur, id]));
 
   if (facets.data && facets.data.total === 0) return <NoRunsYet />;
 
@@ -131,7 +141,7 @@ export function Experiments() {
           </div>
         </div>
         <div className="row">
-          <span className="muted small">{selected.length === 0 ? `Select 2–${MAX_COMPARE} runs to compare` : `${selected.length} selected`}</span>
+          <span className="muted small">{selected.length === 0 ? `Select ${COMPARE_MIN}–${COMPARE_MAX} runs to compare` : `${selected.length} selected`}</span>
           {selected.length > 0 && (
             <button type="button" className="btn" onClick={() => setSelected([])}>
               Clear
@@ -179,6 +189,32 @@ export function Experiments() {
               <span className="muted small">{facets.data?.statusCounts[st] ?? ""}</span>
             </label>
           ))}
+          {(facets.data?.tags.length ?? 0) > 0 && (
+            <span className="row" data-testid="tag-filter">
+              <span className="muted small" style={{ marginLeft: 8 }}>
+                Tags (any):
+              </span>
+              {facets.data?.tags.map((t) => (
+                <button
+                  key={t.name}
+                  type="button"
+                  className={`tag${s.tags.includes(t.name) ? " active" : ""}`}
+                  aria-pressed={s.tags.includes(t.name)}
+                  onClick={() => toggleTag(t.name)}
+                >
+                  {t.name} <span className="muted">{t.count}</span>
+                </button>
+              ))}
+            </span>
+          )}
+          {s.sweep && (
+            <span className="small" data-testid="sweep-filter">
+              sweep <span className="mono">{s.sweep}</span>{" "}
+              <button type="button" className="btn small" aria-label="Show all runs, not only this sweep" onClick={() => s.update({ sweep: null })}>
+                ×
+              </button>
+            </span>
+          )}
           <span className="spacer" />
           {filtered && (
             <button
@@ -186,7 +222,7 @@ export function Experiments() {
               className="btn"
               onClick={() => {
                 setSearchDraft("");
-                s.update({ status: null, arch: null, q: null });
+                s.update({ status: null, arch: null, q: null, tags: null, sweep: null });
               }}
             >
               Clear filters
@@ -219,7 +255,7 @@ export function Experiments() {
               </thead>
               <tbody>
                 {list.data?.items.map((run) => (
-                  <RunRow key={run.id} run={run} selected={selected.includes(run.id)} disabled={!selected.includes(run.id) && selected.length >= MAX_COMPARE} onToggle={toggleSelected} />
+                  <RunRow key={run.id} run={run} selected={selected.includes(run.id)} disabled={!selected.includes(run.id) && selected.length >= COMPARE_MAX} onToggle={toggleSelected} />
                 ))}
               </tbody>
             </table>
@@ -263,6 +299,18 @@ function RunRow({ run, selected, disabled, onToggle }: { run: Row; selected: boo
       </td>
       <td>
         <Link href={`/runs/${run.id}`}>{run.name}</Link>
+        {run.tags.length > 0 && (
+          <span className="row-tags">
+            {run.tags.map((t) => (
+              <TagChip key={t} tag={t} />
+            ))}
+          </span>
+        )}
+        {run.note && (
+          <div className="muted small row-note" title={run.note}>
+            {run.note.length > 80 ? `${run.note.slice(0, 80)}…` : run.note}
+          </div>
+        )}
       </td>
       <td title={run.error ?? undefined}>
         <StatusBadge status={run.status} />

@@ -12,6 +12,7 @@ import { ConfusionMatrix, type MatrixMode } from "./ConfusionMatrix";
 import { Curves } from "./Curves";
 import { MisclassifiedGallery, type PairFilter } from "./MisclassifiedGallery";
 import { ReportTable } from "./ReportTable";
+import { RunLabels } from "~/runs/RunLabels";
 import { RunActions } from "./RunActions";
 import { LOCALE_OPTIONS, Segmented } from "./Segmented";
 import { StatusBadge } from "./StatusBadge";
@@ -83,6 +84,7 @@ export function RunView({ id }: { id: string }) {
         </div>
       </div>
 
+      <RunLabels run={r} />
       {r.status === "FAILED" && r.error && <div className="error-box" style={{ marginBottom: 16 }}>{r.error}</div>}
       {live && <LiveProgress run={r} />}
 

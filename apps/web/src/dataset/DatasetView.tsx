@@ -1,5 +1,6 @@
 "use client";
 
+import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
@@ -320,7 +321,7 @@ function Histogram({ data }: { data: DatasetSummary }) {
       ],
     };
   }, [data]);
-  const zeroShare = data.train.histogram[0] / Math.max(1, data.train.count * 784);
+  const zeroShare = data.train.histogram[0] / Math.max(1, data.train.count * IMAGE_PIXELS);
   return (
     <>
       <EChart option={option} testId="histogram" />

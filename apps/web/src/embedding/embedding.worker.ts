@@ -2,6 +2,7 @@
 // The embedding map's worker: runs the run's exported model over the test set in the browser,
 // keeps the activations of the layer before the classifier, and projects them to 2-D: PCA at
 // once, then UMAP (umap-js) with progress. All off the page's thread.
+import { IMAGE_PIXELS as PIXELS, IMAGE_SIZE, toUnitPixels } from "@fmnist/data/image";
 import { seededRandom } from "@fmnist/data/split";
 import * as tf from "@tensorflow/tfjs";
 import { UMAP } from "umap-js";
@@ -12,7 +13,6 @@ import type { EmbeddingRequest, EmbeddingResponse } from "./protocol";
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const PIXELS = 784;
 const BATCH = 250;
 /** PCA components handed to UMAP: 20 keep the neighbourhoods and make its neighbour search
  * (the slower half of UMAP here) 2.5x faster than 50. */
@@ -48,9 +48,9 @@ async function run(req: EmbeddingRequest) {
   for (let start = 0; start < n; start += BATCH) {
     const m = Math.min(BATCH, n - start);
     const src = set.pixels.subarray(start * PIXELS, (start + m) * PIXELS);
-    for (let p = 0; p < src.length; p++) x[p] = src[p] / 255;
+    toUnitPixels(src, x);
     const [f, probs] = tf.tidy(() => {
-      const out = both.predict(tf.tensor4d(x.subarray(0, m * PIXELS), [m, 28, 28, 1])) as tf.Tensor[];
+      const out = both.predict(tf.tensor4d(x.subarray(0, m * PIXELS), [m, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor[];
       return [out[0].reshape([m, width]).dataSync(), out[1].dataSync()];
     });
     activations.set(f, start * width);

@@ -1,7 +1,6 @@
 // The admin token (FMNIST_ADMIN_TOKEN) this browser sends with every tRPC request, kept in
 // localStorage so it is asked for once. Reads are open; only mutations check it on the server.
 const KEY = "fmnist-admin-token";
-const listeners = new Set<() => void>();
 
 export function getAdminToken(): string | null {
   if (typeof window === "undefined") return null;
@@ -19,12 +18,6 @@ export function setAdminToken(token: string | null): void {
   } catch {
     // storage disabled: nothing to keep
   }
-  for (const l of listeners) l();
-}
-
-export function subscribeAdminToken(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
 }
 
 /** The Authorization header for a request, when a token is stored. */

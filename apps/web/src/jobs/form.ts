@@ -1,7 +1,7 @@
 // The new-run form's state and checks, without React. Inputs hold text; the form validates with the
 // very schema the API and the worker use (trainConfigSchema), from the tfjs-free subpath.
 import { RECIPES, type RecipeName } from "@fmnist/model/recipes";
-import { requestedTrainConfig, type TrainConfig, trainConfigSchema } from "@fmnist/model/train-config";
+import { copyName, requestedTrainConfig, type TrainConfig, trainConfigSchema } from "@fmnist/model/train-config";
 import type { z } from "zod";
 
 export type FieldName = keyof TrainConfig;
@@ -56,11 +56,7 @@ export function defaultValues(): FormValues {
   return { ...values, name: autoName(values) };
 }
 
-/** "name (copy)", shortened to fit the name limit. */
-export function copyName(name: string): string {
-  const suffix = " (copy)";
-  return `${name.slice(0, NAME_MAX - suffix.length).trimEnd()}${suffix}`;
-}
+export { copyName };
 
 /** The form prefilled from a stored run's config (Clone). Each field the schema accepts is kept;
  * a value an older trainer stored that the schema refuses falls back to the default. */

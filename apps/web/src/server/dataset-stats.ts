@@ -1,10 +1,9 @@
 import { createCaller, createTRPCContext } from "@fmnist/api";
-import { candidateDirs, FIXTURE_DIR, type FashionMnist, hasAllFiles, readDataset, runSplitCounts } from "@fmnist/data";
+import { candidateDirs, FIXTURE_DIR, type FashionMnist, hasAllFiles, IMAGE_PIXELS as PIXELS, readDataset, runSplitCounts } from "@fmnist/data";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { resolveTestSetDir } from "./test-images";
 
-const PIXELS = 784;
 const CLASSES = 10;
 /** Sample indices kept per class and set: enough for the widest grid the page asks for. */
 export const MAX_SAMPLES_PER_CLASS = 30;

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { candidateDirs, FIXTURE_DIR, findFile, hasAllFiles, parseIdx, readDecompressed } from "@fmnist/data";
+import { candidateDirs, DatasetNotFoundError, FIXTURE_DIR, hasAllFiles, IMAGE_PIXELS, readTestSet } from "@fmnist/data";
 
 export interface TestSet {
   dir: string;
@@ -15,12 +15,13 @@ holder.__fmnistTestSets ??= new Map();
 const cache = holder.__fmnistTestSets;
 
 async function load(dir: string): Promise<TestSet> {
-  const imagesFile = findFile(dir, "testImages");
-  const labelsFile = findFile(dir, "testLabels");
-  if (!imagesFile || !labelsFile) throw new TestSetNotFoundError(dir);
-  const images = parseIdx(readDecompressed(imagesFile), imagesFile, 3);
-  const labels = parseIdx(readDecompressed(labelsFile), labelsFile, 1);
-  return { dir, images: images.data, labels: labels.data, count: images.dims[0] };
+  // The trainer's reader (checked by sha256 as the trainer checked it).
+  try {
+    return { dir, ...readTestSet(dir) };
+  } catch (e) {
+    if (e instanceof DatasetNotFoundError) throw new TestSetNotFoundError(dir);
+    throw e;
+  }
 }
 
 export class TestSetNotFoundError extends Error {
@@ -49,5 +50,5 @@ export function testSet(dir: string): Promise<TestSet> {
 }
 
 export function testImage(set: TestSet, index: number): Uint8Array {
-  return set.images.subarray(index * 784, (index + 1) * 784);
+  return set.images.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS);
 }

@@ -10,7 +10,7 @@ import SuperJSON from "superjson";
 import { adminAuthHeader } from "~/jobs/admin-token";
 import { createQueryClient } from "./query-client";
 
-export const { useTRPC, TRPCProvider } = createTRPCContext<AppRouter>();
+export const { useTRPC, useTRPCClient, TRPCProvider } = createTRPCContext<AppRouter>();
 
 let browserQueryClient: QueryClient | undefined;
 function getQueryClient(): QueryClient {

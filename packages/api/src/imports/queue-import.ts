@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname } from "node:path";
+import { runArtifactFile } from "@fmnist/db/artifacts";
 import type { Db } from "@fmnist/db/client";
 import { createImportedRun } from "@fmnist/db/runs";
 import { importedRunFields, importKerasModel, sourceFileName } from "@fmnist/keras-import";
@@ -38,8 +39,8 @@ export async function queueImport(options: { db: Db; bytes: Uint8Array; fileName
   const fields = importedRunFields(imported, fileName, sha256, options.name);
   const { name } = fields;
   const run = await createImportedRun(db, fields, { status: "QUEUED" });
-  const dir = join(options.artifactsRoot, "runs", run.id);
-  const path = join(dir, sourceFileName(imported.format));
+  const path = runArtifactFile(run.id, sourceFileName(imported.format), options.artifactsRoot);
+  const dir = dirname(path);
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${path}.tmp`, bytes);

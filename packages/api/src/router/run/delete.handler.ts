@@ -1,20 +1,11 @@
 import { rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { TERMINAL_STATUSES } from "@fmnist/db";
-import { artifactsDir } from "@fmnist/db/config";
+import { runArtifactsDir } from "@fmnist/db/artifacts";
 import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { runNotFound } from "../../lib/not-found";
 import type { Context } from "../../trpc";
 import type { deleteRunSchema } from "./delete.schema";
-
-/** ARTIFACTS_DIR/runs/<id>, or null for an id that could name anything else. */
-export function runArtifactsDir(id: string, root = artifactsDir()): string | null {
-  if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) return null;
-  const runs = resolve(root, "runs");
-  const dir = resolve(runs, id);
-  return dirname(dir) === runs ? dir : null;
-}
 
 /** Removes a finished run: its rows (epochs, evaluation, misclassified images and artifact records
  * go with it) and its exported files. A queued or running run must be cancelled first, so no

@@ -1,4 +1,4 @@
-import { requestedTrainConfig, trainConfigSchema } from "@fmnist/model/train-config";
+import { requestedTrainConfig, retryName, trainConfigSchema } from "@fmnist/model/train-config";
 import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { runNotFound } from "../../lib/not-found";
@@ -7,13 +7,7 @@ import type { Context } from "../../trpc";
 import { createRunHandler } from "./create.handler";
 import type { retryRunSchema } from "./retry.schema";
 
-const RETRY_SUFFIX = " (retry)";
-const NAME_MAX = trainConfigSchema.shape.name.maxLength ?? 200;
-
-/** "name (retry)", the name shortened when the suffix would not fit. */
-export function retryName(name: string): string {
-  return `${name.slice(0, NAME_MAX - RETRY_SUFFIX.length).trimEnd()}${RETRY_SUFFIX}`;
-}
+export { retryName };
 
 /** A failed or cancelled run again, as a NEW queued run with the same config (the old one keeps
  * its history and is linked as the parent). */

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createCaller, createTRPCContext } from "@fmnist/api";
+import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { encodeTestSet } from "~/classify/test-set-format";
@@ -18,7 +19,7 @@ const blobs = holder.__fmnistTestSetBlobs;
 function encoded(set: TestSet): { body: Uint8Array<ArrayBuffer>; etag: string } {
   let entry = blobs.get(set);
   if (!entry) {
-    const body = encodeTestSet(set.labels.subarray(0, set.count), set.images.subarray(0, set.count * 784));
+    const body = encodeTestSet(set.labels.subarray(0, set.count), set.images.subarray(0, set.count * IMAGE_PIXELS));
     entry = { body, etag: `"${createHash("sha1").update(body).digest("base64url")}"` };
     blobs.set(set, entry);
   }

@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { open, realpath } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
+import { runArtifactsDir } from "@fmnist/db/artifacts";
 import { artifactsDir } from "@fmnist/db/config";
 
 export const dynamic = "force-dynamic";
@@ -9,7 +10,6 @@ export const dynamic = "force-dynamic";
 const problem = (status: number, message: string) => Response.json({ error: message }, { status });
 
 // Names only: no separators, no "..", nothing that could leave ARTIFACTS_DIR/runs/<runId>/.
-const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const SAFE_FILE = /^(?!\.)[A-Za-z0-9._-]{1,200}$/;
 
 const CONTENT_TYPES: Record<string, string> = { json: "application/json", bin: "application/octet-stream" };
@@ -19,8 +19,8 @@ const CONTENT_TYPES: Record<string, string> = { json: "application/json", bin: "
  * this URL directly. `?download=1` asks the browser to save it. */
 export async function GET(req: Request, ctx: { params: Promise<{ runId: string; file: string }> }) {
   const { runId, file } = await ctx.params;
-  if (!SAFE_ID.test(runId) || !SAFE_FILE.test(file) || file.includes("..")) return problem(400, "invalid run id or file name");
-  const base = resolve(artifactsDir(), "runs", runId);
+  const base = runArtifactsDir(runId);
+  if (!base || !SAFE_FILE.test(file) || file.includes("..")) return problem(400, "invalid run id or file name");
   const path = resolve(join(base, file));
   if (!path.startsWith(base + sep)) return problem(400, "invalid file name");
 

@@ -1,9 +1,10 @@
+import { IMAGE_PIXELS, IMAGE_SIZE } from "@fmnist/data/image";
 import { encodeGreyPng } from "~/server/png";
 import { datasetErrorResponse, datasetProblem, datasetStats, MAX_SAMPLES_PER_CLASS, resolveDataset } from "~/server/dataset-stats";
 
 export const dynamic = "force-dynamic";
 
-const SIZE = 28;
+const SIZE = IMAGE_SIZE;
 const KINDS = ["samples", "mean", "std", "image"] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -60,13 +61,13 @@ export async function GET(req: Request, ctx: { params: Promise<{ kind: string }>
 
     let png: Buffer;
     if (kind === "image") {
-      png = encodeGreyPng(part.images.subarray(index * 784, (index + 1) * 784), SIZE, SIZE);
+      png = encodeGreyPng(part.images.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS), SIZE, SIZE);
     } else if (kind === "samples") {
       const sprite = new Uint8Array(per * SIZE * 10 * SIZE);
       const samples = (set === "train" ? stats.train : stats.test).samples;
       for (let c = 0; c < 10; c++) {
         samples[c].slice(0, per).forEach((i, k) => {
-          blit(sprite, per, c * per + k, part.images.subarray(i * 784, (i + 1) * 784));
+          blit(sprite, per, c * per + k, part.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
         });
       }
       png = encodeGreyPng(sprite, per * SIZE, 10 * SIZE);
