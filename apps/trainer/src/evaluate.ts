@@ -53,6 +53,8 @@ export async function exportAndRecord(
   extraArtifacts: { kind: string; path: string; sizeBytes: number }[] = [],
 ): Promise<ExportedModel> {
   const exported = await exportLayersModel(model, runArtifactFile(runId, "", artifactsRoot));
+  // Prisma's default 5 s is too short for a few hundred misclassified rows on a loaded machine
+  // (seen with 4 workers on 2 cores): a finished run must not fail for want of time to record it.
   await db.$transaction(async (tx) => {
     const row = await tx.evaluation.create({
       data: {
@@ -78,6 +80,6 @@ export async function exportAndRecord(
       durationMs: runData.durationMs,
       imagesPerSec: runData.imagesPerSec,
     });
-  });
+  }, { timeout: 60_000, maxWait: 30_000 });
   return exported;
 }

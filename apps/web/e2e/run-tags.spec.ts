@@ -23,7 +23,7 @@ test("tag and annotate a run on its page, then filter the experiments list by th
   // Malformed input is refused in the form with the API's own message; nothing is sent.
   await page.getByTestId("tags-input").fill(`fine, ${"x".repeat(41)}`);
   await page.getByTestId("save-labels").click();
-  await expect(page.getByRole("alert")).toContainText("at most 40 characters");
+  await expect(page.getByTestId("labels-form").getByRole("alert")).toHaveText("a tag has at most 40 characters");
 
   await page.getByTestId("tags-input").fill("e2e-baseline, paper, paper");
   await page.getByTestId("note-input").fill("Kept for the write-up:\nthe MLP baseline.");

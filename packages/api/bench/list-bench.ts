@@ -63,7 +63,7 @@ async function main() {
     );
     results.push(await measure("runs.list status=FAILED,CANCELLED (newest)", () => api.runs.list({ limit: 25, status: ["FAILED", "CANCELLED"] })));
     results.push(await measure("runs.list architecture=mlp, by duration", () => api.runs.list({ limit: 25, architecture: "mlp", sort: { column: "durationMs", direction: "desc" } })));
-    results.push(await measure("runs.list sorted by batch size (config JSON)", () => api.runs.list({ limit: 25, sort: { column: "batchSize", direction: "desc" } })));
+    results.push(await measure("runs.list sorted by batch size (RunParam)", () => api.runs.list({ limit: 25, sort: { column: "batchSize", direction: "desc" } })));
     results.push(await measure("runs.list name search 'bs128 lr0.001'", () => api.runs.list({ limit: 25, search: "bs128 lr0.001" })));
     results.push(await measure("runs.list 100 rows", () => api.runs.list({ limit: 100 })));
     results.push(await measure("runs.facets", () => api.runs.facets()));

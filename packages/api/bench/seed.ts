@@ -1,5 +1,6 @@
 // Deterministic synthetic runs for the benchmarks: the query bench here and the HTTP load bench of
 // the web app (apps/web/bench/load-bench.ts).
+import { runParamRows } from "@fmnist/db";
 import type { Db } from "@fmnist/db/client";
 import { classificationReport } from "@fmnist/model";
 
@@ -94,6 +95,7 @@ export async function seed(db: Db, { runs: RUNS, epochs: EPOCHS, withMisclassifi
     const runs = [];
     const epochs = [];
     const evaluations = [];
+    const params = [];
     for (let k = start; k < Math.min(RUNS, start + CHUNK); k++) {
       const id = `bench${String(k).padStart(6, "0")}`;
       const status = pickStatus(rand());
@@ -103,11 +105,14 @@ export async function seed(db: Db, { runs: RUNS, epochs: EPOCHS, withMisclassifi
       const done = status === "SUCCEEDED";
       const completed = done ? EPOCHS : Math.floor(rand() * EPOCHS);
       const acc = 0.8 + rand() * 0.13;
+      const config = { architecture, epochs: EPOCHS, batchSize, learningRate, validationSplit: 0.2, patience: 3, dropout: 0.3, seed: k, backend: "auto", dataset: { dir: "/data/fashion-mnist", source: "explicit", subset: null } };
+      // As createRun writes them: the list sorts and filters hyper-parameters through RunParam.
+      params.push(...runParamRows(config).map((p) => ({ runId: id, ...p })));
       runs.push({
         id,
         name: `${architecture} bs${batchSize} lr${learningRate} #${k}`,
         architecture,
-        config: { architecture, epochs: EPOCHS, batchSize, learningRate, validationSplit: 0.2, patience: 3, dropout: 0.3, seed: k, backend: "auto", dataset: { dir: "/data/fashion-mnist", source: "explicit", subset: null } },
+        config,
         seed: k,
         status,
         createdAt: new Date(t0 + k * 60_000),
@@ -133,6 +138,7 @@ export async function seed(db: Db, { runs: RUNS, epochs: EPOCHS, withMisclassifi
       }
     }
     await bulkInsert(db, "Run", runs);
+    await bulkInsert(db, "RunParam", params);
     await bulkInsert(db, "EpochMetric", epochs);
     await bulkInsert(db, "Evaluation", evaluations);
   }
