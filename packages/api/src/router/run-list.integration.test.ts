@@ -63,6 +63,8 @@ describe(`runs.list on ${dialects.join(" and ")}`, () => {
     expect(await names({ sort: { column: "param:learningRate", direction: "desc" } })).toEqual(["e", "b", "f", "c", "a", "d", "imported"]);
     // Any config field: the seeds differ only in name, so the order is newest first.
     expect(await names({ sort: { column: "param:dropout", direction: "asc" } })).toEqual(["f", "e", "d", "c", "b", "a", "imported"]);
+    // A text parameter sorts on its text (the other branch of the query).
+    expect(await names({ sort: { column: "param:architecture", direction: "desc" } })).toEqual(["f", "e", "d", "c", "b", "a", "imported"]);
   });
 
   it("pages through a param sort across the runs with and without the param", async () => {

@@ -87,28 +87,33 @@ async function pageIds(ctx: Context, input: Input, where: Prisma.RunWhereInput, 
   const paramKey = column.startsWith("param:") ? column.slice(6) : PARAM_COLUMNS[column as RunSortColumn];
   if (paramKey) {
     // The runs with the parameter, ordered by its value through RunParam, then those without it:
-    // NULLS LAST in both directions, ties newest first.
-    const withIt = await ctx.db.runParam.count({ where: { key: paramKey, run: where } });
-    const ids: string[] = [];
-    if (skip < withIt) {
-      const rows = await ctx.db.runParam.findMany({
-        where: { key: paramKey, run: where },
-        orderBy: [{ numValue: { sort: direction, nulls: "last" } }, { textValue: { sort: direction, nulls: "last" } }, { run: { createdAt: "desc" } }, { runId: "desc" }],
-        skip,
-        take,
-        select: { runId: true },
-      });
-      ids.push(...rows.map((r) => r.runId));
-    }
+    // NULLS LAST in both directions, ties newest first. No run filter, no join.
+    const paramWhere: Prisma.RunParamWhereInput = where.AND && (where.AND as unknown[]).length ? { key: paramKey, run: where } : { key: paramKey };
+    // A numeric parameter (the usual case) sorts on numValue alone, which its index serves.
+    const hasText = (await ctx.db.runParam.findFirst({ where: { key: paramKey, textValue: { not: null } }, select: { runId: true } })) !== null;
+    const byValue: Prisma.RunParamOrderByWithRelationInput[] = hasText
+      ? [{ numValue: { sort: direction, nulls: "last" } }, { textValue: { sort: direction, nulls: "last" } }]
+      : [{ numValue: direction }];
+    const rows = await ctx.db.runParam.findMany({
+      where: paramWhere,
+      orderBy: [...byValue, { run: { createdAt: "desc" } }, { runId: "desc" }],
+      skip,
+      take,
+      select: { runId: true },
+    });
+    const ids = rows.map((r) => r.runId);
     if (ids.length < take) {
-      const rows = await ctx.db.run.findMany({
+      // Past the runs with the param: how many there are says where the others start (counted
+      // only when this page holds none of them).
+      const withIt = ids.length > 0 ? skip + ids.length : await ctx.db.runParam.count({ where: paramWhere });
+      const others = await ctx.db.run.findMany({
         where: { AND: [where, { params: { none: { key: paramKey } } }] },
         orderBy: newestFirst,
         skip: Math.max(0, skip - withIt),
         take: take - ids.length,
         select: { id: true },
       });
-      ids.push(...rows.map((r) => r.id));
+      ids.push(...others.map((r) => r.id));
     }
     return ids;
   }
