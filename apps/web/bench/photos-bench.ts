@@ -15,7 +15,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createCaller, createTRPCContext } from "@fmnist/api";
 import { artifactsDir } from "@fmnist/db/config";
-import { CLASS_NAMES_EN } from "@fmnist/model";
+import { CLASS_NAMES_EN, type PhotoPreprocessOptions } from "@fmnist/model";
+import sharp from "sharp";
 import { preparePhoto } from "../src/serving/image";
 import { loadPredictor } from "../src/serving/predictor";
 
@@ -27,8 +28,13 @@ const { values: args } = parseArgs({
     photos: { type: "string", default: resolve(repoRoot, "../shared/real-photos") },
     json: { type: "string" },
     wrong: { type: "boolean", default: false },
+    /** preprocessPhoto options as JSON, for measuring each step: '{"orientation":"none"}'. */
+    pre: { type: "string", default: "{}" },
+    /** Writes a PNG of every photo's 28x28 input (sprite, 17 per row) here. */
+    sprite: { type: "string" },
   },
 });
+const preOptions = JSON.parse(args.pre) as PhotoPreprocessOptions;
 if (args.tta !== "none" && args.tta !== "mirror") throw new Error(`--tta must be none or mirror, not ${args.tta}`);
 
 const SHOES = new Set([5, 7, 9]);
@@ -85,15 +91,17 @@ async function main() {
   const backend = await servingBackend();
   const rows = readLabels(args.photos);
   console.log(`model: run ${run.id} "${run.name}" (${run.architecture}, test accuracy ${run.testAccuracy === null ? "-" : (100 * run.testAccuracy).toFixed(2)}%), ${chosen.why}`);
-  console.log(`backend: ${backend.note}; decode: sharp (server path); tta: ${args.tta}; photos: ${rows.length}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(`backend: ${backend.note}; decode: sharp (server path); tta: ${args.tta}; preprocessing options ${args.pre}; photos: ${rows.length}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 
   const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const top3 = new Array<number>(10).fill(0);
   const byKind = new Map<string, { n: number; top1: number; top3: number }>();
   const results: { file: string; label: number; kind: string; predicted: number; p: number; top3: number[]; box: object; inverted: boolean }[] = [];
+  const inputs: Float32Array[] = [];
   const t0 = performance.now();
   for (const row of rows) {
-    const pre = await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file);
+    const pre = await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, preOptions);
+    inputs.push(pre.input);
     const input = args.tta === "mirror" ? Float32Array.from([...pre.input, ...mirrored(pre.input)]) : pre.input;
     const out = predictor.predict(input, args.tta === "mirror" ? 2 : 1);
     const probs = Array.from({ length: 10 }, (_, c) => (args.tta === "mirror" ? (out[c] + out[10 + c]) / 2 : out[c]));
@@ -135,6 +143,16 @@ async function main() {
     for (const r of results) if (r.predicted !== r.label) console.log(`  wrong: ${r.file} (${r.kind}) -> ${CLASS_NAMES_EN[r.predicted]} ${(100 * r.p).toFixed(0)}%`);
   }
   if (args.json) writeFileSync(args.json, JSON.stringify({ run: run.id, tta: args.tta, confusion, top3, results }, null, 1));
+  if (args.sprite) {
+    const cols = 17;
+    const rowsN = Math.ceil(inputs.length / cols);
+    const px = new Uint8Array(cols * 28 * rowsN * 28);
+    inputs.forEach((input, k) => {
+      for (let y = 0; y < 28; y++)
+        for (let x = 0; x < 28; x++) px[(Math.floor(k / cols) * 28 + y) * cols * 28 + (k % cols) * 28 + x] = Math.round(input[y * 28 + x] * 255);
+    });
+    await sharp(px, { raw: { width: cols * 28, height: rowsN * 28, channels: 1 } }).png().toFile(args.sprite);
+  }
   predictor.dispose();
 }
 
