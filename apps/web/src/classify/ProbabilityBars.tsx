@@ -1,13 +1,35 @@
 "use client";
 
 /** The ten class probabilities as horizontal bars, the predicted class highlighted and the true
- * class (when known) marked. */
-export function ProbabilityBars({ probabilities, names, trueLabel }: { probabilities: number[]; names: readonly string[]; trueLabel: number | null }) {
+ * class (when known) marked. With `onSelect`, a click on a bar picks that class (for its heat map). */
+export function ProbabilityBars({
+  probabilities,
+  names,
+  trueLabel,
+  selected = null,
+  onSelect,
+}: {
+  probabilities: number[];
+  names: readonly string[];
+  trueLabel: number | null;
+  selected?: number | null;
+  onSelect?: (classIndex: number) => void;
+}) {
   const top = argmax(probabilities);
   return (
-    <ol className="probs" data-testid="probabilities">
+    <ol className={`probs${onSelect ? " selectable" : ""}`} data-testid="probabilities">
       {probabilities.map((p, i) => (
-        <li key={names[i] ?? i} data-testid={`prob-${i}`} data-value={p} className={`${i === top ? "top" : ""}${i === trueLabel ? " truth" : ""}`}>
+        <li
+          key={names[i] ?? i}
+          data-testid={`prob-${i}`}
+          data-value={p}
+          className={`${i === top ? "top" : ""}${i === trueLabel ? " truth" : ""}${i === selected ? " selected" : ""}`}
+          onClick={onSelect ? () => onSelect(i) : undefined}
+          onKeyDown={onSelect ? (e) => (e.key === "Enter" || e.key === " ") && onSelect(i) : undefined}
+          tabIndex={onSelect ? 0 : undefined}
+          aria-pressed={onSelect ? i === selected : undefined}
+          title={onSelect ? `show what speaks for ${names[i]}` : undefined}
+        >
           <span className="name">
             {names[i]}
             {i === trueLabel && <span className="truth-mark" title="true class"> ✓ true</span>}
