@@ -148,10 +148,17 @@ export function preprocessPhoto(
     const my = Math.min(fg.h - 1, Math.floor((y0 + y) * fg.scale));
     for (let x = 0; x < boxW; x++) {
       const mx = Math.min(fg.w - 1, Math.floor((x0 + x) * fg.scale));
-      if (!fg.mask[my * fg.w + mx]) continue;
+      const m = my * fg.w + mx;
+      if (!fg.region[m]) continue;
       const l = lumaAt(rgba, (y0 + y) * width + x0 + x);
-      const v = darkness ? 255 - l : Math.abs(l - fg.backgroundLuma);
-      values[y * boxW + x] = Math.max(floor, v) / 255;
+      if (fg.mask[m]) {
+        const v = darkness ? 255 - l : Math.abs(l - fg.backgroundLuma);
+        values[y * boxW + x] = Math.max(floor, v) / 255;
+      } else if (inverted) {
+        // Between the item's parts on a light background: how much darker than the background it
+        // is (the body of a white shirt, its folds), as the old threshold crop drew it.
+        values[y * boxW + x] = Math.max(0, fg.backgroundLumaMap[m] - l) / 255;
+      }
     }
   }
   let input = frame(values, boxW, boxH);

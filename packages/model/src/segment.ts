@@ -27,10 +27,14 @@ export interface Foreground {
   scale: number;
   /** 1 = item, working copy, row-major. */
   mask: Uint8Array;
+  /** The item's convex hull (item pixels and what lies between them). */
+  region: Uint8Array;
   /** Item box in the working copy (shadows and thin lines left out). */
   box: Box;
   /** Mean background luminance 0..255 (from the border band). */
   backgroundLuma: number;
+  /** Background luminance at every pixel of the working copy (the Coons patch). */
+  backgroundLumaMap: Float32Array;
   /** Fraction of the picture the item covers; 0 when nothing stood out (box = whole picture). */
   coverage: number;
 }
@@ -93,41 +97,62 @@ function blur({ w, h, rgb }: Work): Work {
 
 const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
 
-/** Mean colour of each border strip's columns (top, bottom) or rows (left, right), smoothed. */
-function strip(work: Work, band: number, side: "top" | "bottom" | "left" | "right"): Float32Array {
+/** Mean background colour along each border strip's columns (top, bottom) or rows (left, right),
+ * smoothed. Only pixels `isBg` counts: where the item touches the border, its colour is no
+ * background; those positions take the nearest background colour along the strip. */
+function strip(work: Work, band: number, side: "top" | "bottom" | "left" | "right", isBg: Uint8Array): Float32Array {
   const { w, h, rgb } = work;
   const len = side === "top" || side === "bottom" ? w : h;
   const out = new Float32Array(len * 3);
+  const count = new Float32Array(len);
   for (let k = 0; k < len; k++) {
     for (let b = 0; b < band; b++) {
       const x = side === "top" || side === "bottom" ? k : side === "left" ? b : w - 1 - b;
       const y = side === "left" || side === "right" ? k : side === "top" ? b : h - 1 - b;
-      const i = (y * w + x) * 3;
-      for (let c = 0; c < 3; c++) out[k * 3 + c] += rgb[i + c] / band;
+      const i = y * w + x;
+      if (!isBg[i]) continue;
+      for (let c = 0; c < 3; c++) out[k * 3 + c] += rgb[i * 3 + c];
+      count[k]++;
     }
   }
-  // Median-ish smoothing along the strip: a box of 1/8 of its length.
+  const known = [...count.keys()].filter((k) => count[k] > 0);
+  for (let k = 0; k < len; k++) {
+    if (count[k] > 0) {
+      for (let c = 0; c < 3; c++) out[k * 3 + c] /= count[k];
+      continue;
+    }
+  }
+  for (let k = 0; k < len; k++) {
+    if (count[k] > 0) continue;
+    if (known.length === 0) {
+      out.fill(255, k * 3, k * 3 + 3);
+      continue;
+    }
+    const j = known.reduce((a, b) => (Math.abs(b - k) < Math.abs(a - k) ? b : a));
+    for (let c = 0; c < 3; c++) out[k * 3 + c] = out[j * 3 + c];
+  }
+  // Smoothing along the strip: a box of 1/8 of its length.
   const r = Math.max(1, Math.round(len / 16));
   const sm = new Float32Array(len * 3);
   for (let k = 0; k < len; k++) {
     const lo = Math.max(0, k - r);
     const hi = Math.min(len - 1, k + r);
     for (let c = 0; c < 3; c++) {
-      let s = 0;
-      for (let j = lo; j <= hi; j++) s += out[j * 3 + c];
-      sm[k * 3 + c] = s / (hi - lo + 1);
+      let sum = 0;
+      for (let j = lo; j <= hi; j++) sum += out[j * 3 + c];
+      sm[k * 3 + c] = sum / (hi - lo + 1);
     }
   }
   return sm;
 }
 
 /** Background colour at every pixel by Coons-patch interpolation of the four border strips. */
-function coons(work: Work, band: number): Float32Array {
+function coons(work: Work, band: number, isBg: Uint8Array): Float32Array {
   const { w, h } = work;
-  const T = strip(work, band, "top");
-  const B = strip(work, band, "bottom");
-  const L = strip(work, band, "left");
-  const R = strip(work, band, "right");
+  const T = strip(work, band, "top", isBg);
+  const B = strip(work, band, "bottom", isBg);
+  const L = strip(work, band, "left", isBg);
+  const R = strip(work, band, "right", isBg);
   const out = new Float32Array(w * h * 3);
   for (let y = 0; y < h; y++) {
     const v = h > 1 ? y / (h - 1) : 0;
@@ -178,6 +203,43 @@ function kmeans(rgb: Float32Array, idx: number[], k: number): number[][] {
     if (centres.length === 0) centres = [[255, 255, 255]];
   }
   return centres;
+}
+
+function nearest(rgb: Float32Array, i: number, centres: number[][]): number {
+  let best = 0;
+  let bestD = Infinity;
+  for (let j = 0; j < centres.length; j++) {
+    const d = (rgb[i * 3] - centres[j][0]) ** 2 + (rgb[i * 3 + 1] - centres[j][1]) ** 2 + (rgb[i * 3 + 2] - centres[j][2]) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** The band's colours that surround the picture: a cluster holding at least 10% of the band on
+ * three of its four sides. An item touching one or two edges puts its own colour in the band, but
+ * not all around; with no such cluster, the largest one. */
+function backgroundColours(rgb: Float32Array, w: number, h: number, band: number, border: number[], centres: number[][]): number[][] {
+  const perSide = centres.map(() => [0, 0, 0, 0]);
+  const sideSize = [0, 0, 0, 0];
+  const total = centres.map(() => 0);
+  for (const i of border) {
+    const x = i % w;
+    const y = (i - x) / w;
+    const j = nearest(rgb, i, centres);
+    total[j]++;
+    const sides = [y < band, y >= h - band, x < band, x >= w - band];
+    sides.forEach((on, k) => {
+      if (!on) return;
+      sideSize[k]++;
+      perSide[j][k]++;
+    });
+  }
+  const kept = centres.filter((_, j) => perSide[j].filter((n, k) => n >= 0.1 * sideSize[k]).length >= 3);
+  if (kept.length > 0) return kept;
+  return [centres[total.indexOf(Math.max(...total))]];
 }
 
 function quantile(values: Float32Array | number[], q: number): number {
@@ -343,8 +405,14 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
   const scale = w / width;
   const band = Math.max(1, Math.round(0.03 * Math.min(w, h)));
   const border = bandPixels(w, h, band);
-  const bg = coons(work, band);
-  const centres = kmeans(rgb, border, 3);
+  const centres = backgroundColours(rgb, w, h, band, border, kmeans(rgb, border, 3));
+  // Band pixels near a background colour (the spread of the band around it) build the patch.
+  const isBg = new Uint8Array(w * h);
+  for (const i of border) {
+    const c = centres[nearest(rgb, i, centres)];
+    isBg[i] = Math.hypot(rgb[i * 3] - c[0], rgb[i * 3 + 1] - c[1], rgb[i * 3 + 2] - c[2]) < 40 ? 1 : 0;
+  }
+  const bg = coons(work, band, isBg);
   const dist = new Float32Array(w * h);
   for (let i = 0; i < w * h; i++) {
     const [r, g, b] = [rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]];
@@ -353,8 +421,18 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
     dist[i] = d;
   }
   let bgLuma = 0;
-  for (const i of border) bgLuma += luma(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) / border.length;
-  const threshold = Math.max(22, 1.6 * quantile(border.map((i) => dist[i]), 0.9));
+  let bgCount = 0;
+  for (const i of border)
+    if (isBg[i]) {
+      bgLuma += luma(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
+      bgCount++;
+    }
+  bgLuma = bgCount > 0 ? bgLuma / bgCount : 255;
+  const bgLumaMap = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) bgLumaMap[i] = luma(bg[i * 3], bg[i * 3 + 1], bg[i * 3 + 2]);
+  // The band's own spread sets the threshold (a textured floor raises it); the item where it
+  // touches the border is the band's top fifth at most.
+  const threshold = Math.max(22, 1.6 * quantile(border.map((i) => dist[i]), 0.8));
   let mask: Uint8Array = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) mask[i] = dist[i] > threshold ? 1 : 0;
 
@@ -362,7 +440,17 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
   const opened = morph(morph(mask, w, h, r, false), w, h, r, true);
   const closed = morph(morph(opened, w, h, r, true), w, h, r, false);
   const { labels, components } = connectedComponents(closed, w, h);
-  const none: Foreground = { w, h, scale, mask: new Uint8Array(w * h).fill(1), box: { x: 0, y: 0, width: w, height: h }, backgroundLuma: bgLuma, coverage: 0 };
+  const none: Foreground = {
+    w,
+    h,
+    scale,
+    mask: new Uint8Array(w * h).fill(1),
+    region: new Uint8Array(w * h).fill(1),
+    box: { x: 0, y: 0, width: w, height: h },
+    backgroundLuma: bgLuma,
+    backgroundLumaMap: bgLumaMap,
+    coverage: 0,
+  };
   const minArea = 0.004 * w * h;
   const big = components.filter((c) => c.area >= minArea);
   if (big.length === 0) return none;
@@ -398,7 +486,8 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
       const shadow = chroma < 0.02 && ratio > 0.35 && ratio < 0.97 && luma(br, bgG, bb) > 60;
       core[i] = shadow ? 0 : 1;
     }
-    core = morph(morph(core, w, h, r, false), w, h, r, true);
+    // Specks of item inside a shadow go; thin parts (a bag's handle) stay.
+    core = morph(morph(core, w, h, 1, false), w, h, 1, true);
     const coreBox = boxOf(core, w, h);
     // Keep the shadow-free box only when it keeps most of the item (a grey item is not a shadow).
     let coreArea = 0;
@@ -417,5 +506,57 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
     for (let x = 0; x < w; x++) if (x < box.x || y < box.y || x >= box.x + box.width || y >= box.y + box.height) mask[y * w + x] = 0;
   let area = 0;
   for (let i = 0; i < w * h; i++) area += mask[i];
-  return { w, h, scale, mask, box, backgroundLuma: bgLuma, coverage: area / (w * h) };
+  const region = convexRegion(mask, w, h);
+  return { w, h, scale, mask, region, box, backgroundLuma: bgLuma, backgroundLumaMap: bgLumaMap, coverage: area / (w * h) };
+}
+
+/** The convex hull of a mask, filled: a white garment on white shows only its edges and prints in
+ * the mask, and its hull brings back the body between them. */
+export function convexRegion(mask: Uint8Array, w: number, h: number): Uint8Array {
+  // The extreme pixels of each row are enough for the hull (Andrew's monotone chain).
+  const points: [number, number][] = [];
+  for (let y = 0; y < h; y++) {
+    let lo = -1;
+    let hi = -1;
+    for (let x = 0; x < w; x++)
+      if (mask[y * w + x]) {
+        if (lo < 0) lo = x;
+        hi = x;
+      }
+    if (lo >= 0) {
+      points.push([lo, y]);
+      if (hi !== lo) points.push([hi, y]);
+    }
+  }
+  const out = new Uint8Array(w * h);
+  if (points.length < 3) {
+    for (const [x, y] of points) out[y * w + x] = 1;
+    return out;
+  }
+  points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const cross = (o: [number, number], a: [number, number], b: [number, number]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const lower: [number, number][] = [];
+  for (const p of points) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
+    lower.push(p);
+  }
+  const upper: [number, number][] = [];
+  for (let i = points.length - 1; i >= 0; i--) {
+    const p = points[i];
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
+    upper.push(p);
+  }
+  const hull = [...lower.slice(0, -1), ...upper.slice(0, -1)];
+  // Counter-clockwise hull: a pixel is inside when it is left of (or on) every edge.
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      let inside = true;
+      for (let k = 0; k < hull.length && inside; k++) {
+        const a = hull[k];
+        const b = hull[(k + 1) % hull.length];
+        if (cross(a, b, [x, y]) < -0.5 * Math.hypot(b[0] - a[0], b[1] - a[1])) inside = false;
+      }
+      out[y * w + x] = inside ? 1 : 0;
+    }
+  return out;
 }

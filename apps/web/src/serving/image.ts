@@ -14,6 +14,10 @@ const DECODED: ImageFormat[] = ["png", "jpeg", "webp", "gif"];
 export interface PreparedPhoto {
   input: Float32Array;
   inverted: boolean;
+  /** Whether the input was mirrored (a shoe turned heel-right) and how much of the picture the item
+   * covers (0: nothing stood out), from preprocessPhoto. */
+  mirrored: boolean;
+  coverage: number;
   /** The object's box in the photo's own pixels. */
   box: { x: number; y: number; width: number; height: number };
   width: number;
@@ -64,5 +68,5 @@ export async function preparePhoto(bytes: Uint8Array, what = "the image", option
     width: Math.round(pre.box.width * scale),
     height: Math.round(pre.box.height * scale),
   };
-  return { input: pre.input, inverted: pre.inverted, box, width, height, format: sniffed.format, downscaled: info.width !== width };
+  return { input: pre.input, inverted: pre.inverted, mirrored: pre.mirrored, coverage: pre.coverage, box, width, height, format: sniffed.format, downscaled: info.width !== width };
 }
