@@ -390,7 +390,27 @@ function trim(mask: Uint8Array, w: number, box: Box, fraction: number): Box {
   return { x, y, width, height };
 }
 
+/** Skin (the classic YCbCr box of Chai and Ngan, 1999) leaves the mask when it is a minor part
+ * of it: the face, arms and legs of someone wearing the garment. A mask mostly of skin colour is
+ * a tan or brown item (a leather bag, a sandal), and stays. */
+function dropSkin(mask: Uint8Array, rgb: Float32Array): void {
+  const skin: number[] = [];
+  let area = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    area++;
+    const [r, g, b] = [rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]];
+    const cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+    const cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+    if (cb >= 77 && cb <= 127 && cr >= 138 && cr <= 173 && r > 60) skin.push(i);
+  }
+  if (skin.length < 0.35 * area) for (const i of skin) mask[i] = 0;
+}
+
 export interface SegmentOptions {
+  /** Leave skin-coloured pixels (a person wearing the item) out, unless most of the item is of
+   * that colour (default true). */
+  dropSkin?: boolean;
   /** Leave shadow-coloured pixels out of the box (default true). */
   dropShadows?: boolean;
   /** Opening radius that removes thin lines, as a fraction of the working side (default 0.012). */
@@ -436,6 +456,7 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
   let mask: Uint8Array = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) mask[i] = dist[i] > threshold ? 1 : 0;
 
+  if (options.dropSkin ?? true) dropSkin(mask, rgb);
   const r = Math.max(1, Math.round((options.lineWidth ?? 0.012) * Math.max(w, h)));
   const opened = morph(morph(mask, w, h, r, false), w, h, r, true);
   const closed = morph(morph(opened, w, h, r, true), w, h, r, false);
