@@ -147,6 +147,18 @@ describe("preprocessing", () => {
     expect(tall.mirrored).toBe(false);
   });
 
+  it("a face and arms above a worn shirt stay out of the box; a tan bag is kept whole", () => {
+    const w = 200;
+    const h = 240;
+    const SKIN: Rgb = [224, 172, 140];
+    const shirt = (x: number, y: number) => x >= 50 && x < 150 && y >= 90 && y < 220;
+    const face = (x: number, y: number) => (x - 100) ** 2 + (y - 55) ** 2 < 30 ** 2 || (x >= 90 && x < 110 && y >= 80 && y < 90);
+    const worn = preprocessPhoto(rgbaOf((x, y) => (shirt(x, y) ? [40, 70, 160] : face(x, y) ? SKIN : [245, 245, 245]), w, h), w, h);
+    expectBox(worn.box, { x: 50, y: 90, width: 100, height: 130 });
+    const bag = preprocessPhoto(rgbaOf((x, y) => (x >= 40 && x < 160 && y >= 60 && y < 200 ? SKIN : [245, 245, 245]), w, h), w, h);
+    expectBox(bag.box, { x: 40, y: 60, width: 120, height: 140 });
+  });
+
   it("a picture with nothing on it keeps the whole frame and says so", () => {
     const r = preprocessPhoto(rgbaOf(() => [200, 200, 200], 50, 40), 50, 40);
     expect(r.coverage).toBe(0);
