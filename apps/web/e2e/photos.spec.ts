@@ -40,7 +40,7 @@ for (const [runName, method] of [
     await expect(heat).toHaveAttribute("data-class", String(top));
     await expect(page.getByTestId("original-preview")).toHaveAttribute("data-heat", "1");
     expect(Number(await heat.getAttribute("data-sum"))).toBeGreaterThan(0);
-    await expect(page.getByTestId("saliency-caption")).toContainText(method === "Grad-CAM" ? "Grad-CAM on" : "SmoothGrad");
+    await expect(page.getByTestId("saliency-caption")).toContainText(method === "Grad-CAM" ? /(Grad|Layer)CAM on/ : "SmoothGrad");
     const before = await heatPixels(page);
     await page.screenshot({ path: join(SCREENSHOTS_DIR, method === "Grad-CAM" ? "classify-saliency.png" : "classify-saliency-mlp.png"), fullPage: true });
 

@@ -52,7 +52,11 @@ describe("saliency", () => {
     // Off-centre blob: the map follows it.
     expect(massInside(saliency(plan, blob(7, 20), 0).map, 7, 20, 6)).toBeGreaterThan(0.9);
     // Class 2 is pushed down by brightness: no positive evidence, an empty map.
-    expect(Math.max(...saliency(plan, blob(), 2).map)).toBe(0);
+    const against = saliency(plan, blob(), 2);
+    expect(Math.max(...against.map)).toBe(0);
+    expect(against.method).toBe("layer-cam");
+    // Class 0's Grad-CAM had a positive part: no fallback.
+    expect(saliency(plan, blob(), 0).method).toBe("grad-cam");
     expect(() => saliency(plan, blob(), 3)).toThrow(/not one of the model's 3 classes/);
     expect(() => saliency(plan, new Float32Array(10), 0)).toThrow(/784/);
     model.dispose();

@@ -8,7 +8,10 @@ import { IMAGE_SIZE } from "./classes";
 
 const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 
-export type SaliencyMethod = "grad-cam" | "smoothgrad";
+/** "layer-cam": Grad-CAM's channel weights cancelled out (a map with no positive part, common for
+ * a small model whose dense head spreads evidence over positions), so the positive gradient is
+ * kept per position instead (LayerCAM, Jiang et al. 2021). */
+export type SaliencyMethod = "grad-cam" | "layer-cam" | "smoothgrad";
 
 export interface SaliencyPlan {
   method: SaliencyMethod;
@@ -94,6 +97,7 @@ function normalised(map: tf.Tensor): Float32Array {
 export function saliency(plan: SaliencyPlan, input: Float32Array, classIndex: number, options: { samples?: number; seed?: number } = {}): SaliencyMap {
   if (input.length !== PIXELS) throw new Error(`saliency needs ${PIXELS} input values, got ${input.length}`);
   if (!Number.isInteger(classIndex) || classIndex < 0) throw new Error(`class index ${classIndex} is not a class`);
+  let method: SaliencyMethod = plan.method;
   const map = tf.tidy(() => {
     const x = tf.tensor4d(input, [1, IMAGE_SIZE, IMAGE_SIZE, 1]);
     const score = (t: tf.Tensor) => {
@@ -105,7 +109,11 @@ export function saliency(plan: SaliencyPlan, input: Float32Array, classIndex: nu
       const a = plan.features.predict(x) as tf.Tensor4D;
       const g = tf.grad(score)(a) as tf.Tensor4D;
       const weights = g.mean([1, 2], true);
-      const cam = tf.relu(a.mul(weights).sum(3, true)) as tf.Tensor4D;
+      let cam = tf.relu(a.mul(weights).sum(3, true)) as tf.Tensor4D;
+      if (cam.max().dataSync()[0] <= 0) {
+        cam = tf.relu(tf.relu(g).mul(a).sum(3, true)) as tf.Tensor4D;
+        method = "layer-cam";
+      }
       return tf.image.resizeBilinear(cam, [IMAGE_SIZE, IMAGE_SIZE], true);
     }
     const samples = options.samples ?? 16;
@@ -119,5 +127,5 @@ export function saliency(plan: SaliencyPlan, input: Float32Array, classIndex: nu
   });
   const out = normalised(map);
   map.dispose();
-  return { map: out, method: plan.method, layer: plan.layer, classIndex };
+  return { map: out, method, layer: plan.layer, classIndex };
 }

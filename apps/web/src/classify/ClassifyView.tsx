@@ -448,7 +448,7 @@ function ResultView({ shown, names, client }: { shown: Shown; names: readonly st
           <SaliencyInput input={result.input} map={shownHeat?.map ?? null} classIndex={shownHeat?.classIndex ?? null} />
           <figcaption data-testid="saliency-caption">
             {shownHeat
-              ? `what speaks for ${names[shownHeat.classIndex]}: ${shownHeat.method === "grad-cam" ? `Grad-CAM on ${shownHeat.layer}` : "SmoothGrad, gradient × input"} (${ms(shownHeat.ms)} ms)`
+              ? `what speaks for ${names[shownHeat.classIndex]}: ${shownHeat.method === "grad-cam" ? `Grad-CAM on ${shownHeat.layer}` : shownHeat.method === "layer-cam" ? `LayerCAM on ${shownHeat.layer} (Grad-CAM's channel weights cancelled out)` : "SmoothGrad, gradient × input"} (${ms(shownHeat.ms)} ms)`
               : heatError ?? (result.saliency ? "computing the heat map…" : "this model cannot be explained")}
             {shownHeat && " · click a class below for its map"}
           </figcaption>

@@ -68,7 +68,7 @@ export interface Classification {
 export interface Saliency {
   /** 784 values in [0,1] over the 28x28 input. */
   map: Float32Array;
-  method: "grad-cam" | "smoothgrad";
+  method: "grad-cam" | "layer-cam" | "smoothgrad";
   /** The layer Grad-CAM explains. */
   layer: string | null;
   classIndex: number;
