@@ -47,15 +47,15 @@ for (const [runName, method] of [
     // The runner-up class: click its bar, its own map replaces the first.
     const probs = await Promise.all(Array.from({ length: 10 }, async (_, c) => Number(await page.getByTestId(`prob-${c}`).getAttribute("data-value"))));
     const second = probs.map((p, c) => [p, c]).filter(([, c]) => c !== top).sort((a, b) => b[0] - a[0])[0][1];
-    await page.getByTestId(`prob-${second}`).click();
-    await expect(page.getByTestId(`prob-${second}`)).toHaveAttribute("aria-pressed", "true");
+    await page.getByTestId(`explain-${second}`).click();
+    await expect(page.getByTestId(`explain-${second}`)).toHaveAttribute("aria-pressed", "true");
     await expect(heat).toHaveAttribute("data-class", String(second));
     await expect(page.getByTestId("saliency-caption")).toContainText("what speaks for");
     const after = await heatPixels(page);
     expect(after.some((v, i) => v !== before[i])).toBe(true);
 
     // Back to the predicted class: its map again.
-    await page.getByTestId(`prob-${top}`).click();
+    await page.getByTestId(`explain-${top}`).click();
     await expect(heat).toHaveAttribute("data-class", String(top));
     // The verdict is stated plainly: confident, or the caveat says why not.
     const kind = await page.getByTestId("verdict").getAttribute("data-kind");

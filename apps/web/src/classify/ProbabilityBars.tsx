@@ -24,16 +24,19 @@ export function ProbabilityBars({
           data-testid={`prob-${i}`}
           data-value={p}
           className={`${i === top ? "top" : ""}${i === trueLabel ? " truth" : ""}${i === selected ? " selected" : ""}`}
-          onClick={onSelect ? () => onSelect(i) : undefined}
-          onKeyDown={onSelect ? (e) => (e.key === "Enter" || e.key === " ") && onSelect(i) : undefined}
-          tabIndex={onSelect ? 0 : undefined}
-          aria-pressed={onSelect ? i === selected : undefined}
-          title={onSelect ? `show what speaks for ${names[i]}` : undefined}
+          data-selected={i === selected}
         >
-          <span className="name">
-            {names[i]}
-            {i === trueLabel && <span className="truth-mark" title="true class"> ✓ true</span>}
-          </span>
+          {onSelect ? (
+            <button type="button" className="name" data-testid={`explain-${i}`} aria-pressed={i === selected} title={`show what speaks for ${names[i]}`} onClick={() => onSelect(i)}>
+              {names[i]}
+              {i === trueLabel && <span className="truth-mark" title="true class"> ✓ true</span>}
+            </button>
+          ) : (
+            <span className="name">
+              {names[i]}
+              {i === trueLabel && <span className="truth-mark" title="true class"> ✓ true</span>}
+            </span>
+          )}
           <span className="track">
             <span className="fill" style={{ width: `${Math.max(0, Math.min(1, p)) * 100}%` }} />
           </span>
