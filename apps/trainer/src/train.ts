@@ -138,7 +138,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
       batchSize: config.batchSize,
       seed: config.seed,
       validation,
-      augment: { cropPadding: config.augmentCropPadding, flip: config.augmentFlip, erasing: config.augmentErasing },
+      augment: { cropPadding: config.augmentCropPadding, flip: config.augmentFlip, erasing: config.augmentErasing, photo: config.augmentPhoto },
       labelSmoothing: config.labelSmoothing,
       callbacks,
       shouldStop: () => recorder.cancelRequested || Boolean(options.shouldStop?.()),

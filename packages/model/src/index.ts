@@ -6,3 +6,5 @@ export * from "./preprocess";
 export * from "./recipes";
 export * from "./schedules";
 export * from "./train-config";
+export * from "./segment";
+export * from "./saliency";

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { IMAGE_SIZE } from "./classes";
+import { type SegmentOptions, segmentForeground } from "./segment";
 
 const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 
@@ -21,90 +22,45 @@ export function labelsToOneHot(labels: Uint8Array | Int32Array, numClasses = 10)
 export interface PhotoPreprocessResult {
   /** 784 floats in [0,1], light object on black, as the model expects. */
   input: Float32Array;
-  /** Whether the picture was inverted (its background was light). */
+  /** Whether the picture's background was light (so the item is drawn as its darkness). */
   inverted: boolean;
-  /** Object bounding box in the source image. */
+  /** Object bounding box in the source image (shadows and thin lines left out). */
   box: { x: number; y: number; width: number; height: number };
+  /** Whether the input was mirrored to put a shoe's heel on the right, as in Fashion-MNIST. */
+  mirrored: boolean;
+  /** Fraction of the picture the item covers; 0 when no item stood out from the background. */
+  coverage: number;
 }
 
-/**
- * Makes an arbitrary RGBA picture look like a Fashion-MNIST sample: grayscale, invert when the
- * background is light, crop to the object, pad to a square (keeping the aspect ratio), resize to
- * 28x28 by area averaging, scale to [0,1]. Pure array code so it runs in Node, the browser and tests.
- */
-export function preprocessPhoto(
-  rgba: Uint8ClampedArray | Uint8Array,
-  width: number,
-  height: number,
-): PhotoPreprocessResult {
-  if (width <= 0 || height <= 0 || rgba.length < width * height * 4) {
-    throw new Error(`image data does not match ${width}x${height} RGBA`);
-  }
-  const gray = new Float32Array(width * height);
-  for (let i = 0; i < gray.length; i++) {
-    const a = rgba[i * 4 + 3] / 255;
-    const lum = 0.299 * rgba[i * 4] + 0.587 * rgba[i * 4 + 1] + 0.114 * rgba[i * 4 + 2];
-    // Transparent pixels count as white paper, the usual background of product photos.
-    gray[i] = lum * a + 255 * (1 - a);
-  }
-  // The border tells the background: Fashion-MNIST is a light object on black.
-  let borderSum = 0;
-  let borderCount = 0;
-  for (let x = 0; x < width; x++) {
-    borderSum += gray[x] + gray[(height - 1) * width + x];
-    borderCount += 2;
-  }
-  for (let y = 0; y < height; y++) {
-    borderSum += gray[y * width] + gray[y * width + width - 1];
-    borderCount += 2;
-  }
-  const background = borderSum / borderCount;
-  const inverted = background > 127;
-  for (let i = 0; i < gray.length; i++) {
-    const v = inverted ? 255 - gray[i] : gray[i];
-    gray[i] = v;
-  }
-  const bg = inverted ? 255 - background : background;
-  if (width === IMAGE_SIZE && height === IMAGE_SIZE && !inverted) {
-    // Already a Fashion-MNIST-style picture (e.g. a test image saved as PNG): use it untouched,
-    // exactly as the trainer saw its data.
-    const input = new Float32Array(PIXELS);
-    for (let i = 0; i < PIXELS; i++) input[i] = gray[i] / 255;
-    return { input, inverted, box: { x: 0, y: 0, width, height } };
-  }
-  // Object = pixels clearly brighter than the background.
-  const threshold = bg + Math.max(24, (255 - bg) * 0.12);
-  let minX = width;
-  let minY = height;
-  let maxX = -1;
-  let maxY = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (gray[y * width + x] > threshold) {
-        if (x < minX) minX = x;
-        if (x > maxX) maxX = x;
-        if (y < minY) minY = y;
-        if (y > maxY) maxY = y;
-      }
-    }
-  }
-  if (maxX < 0) {
-    minX = 0;
-    minY = 0;
-    maxX = width - 1;
-    maxY = height - 1;
-  }
-  const boxW = maxX - minX + 1;
-  const boxH = maxY - minY + 1;
+export interface PhotoPreprocessOptions extends SegmentOptions {
+  /** "canonical": mirror wide items (shoes, bags) so the heavier top half is on the right, as
+   * Fashion-MNIST shoes face (heel or shaft right in 99.9% of sneakers and boots). Default. */
+  orientation?: "none" | "canonical";
+  /** "darkness": the item drawn as 255 - luminance, as Fashion-MNIST draws items shot on white
+   * (default); "contrast": its luminance difference from the background. */
+  intensity?: "darkness" | "contrast";
+  /** Least intensity of item pixels, so a white item on a dark floor keeps its shape (default 0.12). */
+  floor?: number;
+  /** Scale the input so its brightest pixel is 1, as in Fashion-MNIST (default true). */
+  stretch?: boolean;
+}
+
+const lumaAt = (rgba: Uint8ClampedArray | Uint8Array, i: number) => {
+  const a = rgba[i * 4 + 3] / 255;
+  // Transparent pixels count as white paper, the usual background of product photos.
+  return (0.299 * rgba[i * 4] + 0.587 * rgba[i * 4 + 1] + 0.114 * rgba[i * 4 + 2]) * a + 255 * (1 - a);
+};
+
+/** Area-averaged resize of a box of values to 28x28: long side to 28, centred, aspect kept. */
+function frame(values: Float32Array, boxW: number, boxH: number): Float32Array {
   const side = Math.max(boxW, boxH);
-  // Square canvas centred on the object; outside the image counts as background (0 after inversion).
-  const ox = minX - (side - boxW) / 2;
-  const oy = minY - (side - boxH) / 2;
+  const ox = -(side - boxW) / 2;
+  const oy = -(side - boxH) / 2;
   const input = new Float32Array(PIXELS);
   const scale = side / IMAGE_SIZE;
   for (let ty = 0; ty < IMAGE_SIZE; ty++) {
     for (let tx = 0; tx < IMAGE_SIZE; tx++) {
-      // Area average over the source cell [x0,x1) x [y0,y1).
+      // Area average over the source cell [x0,x1) x [y0,y1); outside the box counts as 0.
       const x0 = ox + tx * scale;
       const y0 = oy + ty * scale;
       const x1 = x0 + scale;
@@ -117,13 +73,101 @@ export function preprocessPhoto(
         for (let sx = Math.floor(x0); sx < Math.ceil(x1); sx++) {
           const wx = Math.min(x1, sx + 1) - Math.max(x0, sx);
           if (wx <= 0) continue;
-          const inside = sx >= 0 && sy >= 0 && sx < width && sy < height;
-          sum += (inside ? Math.max(0, gray[sy * width + sx] - bg) : 0) * wx * wy;
+          const inside = sx >= 0 && sy >= 0 && sx < boxW && sy < boxH;
+          sum += (inside ? values[sy * boxW + sx] : 0) * wx * wy;
           area += wx * wy;
         }
       }
-      input[ty * IMAGE_SIZE + tx] = area > 0 ? Math.min(1, sum / area / Math.max(1, 255 - bg)) : 0;
+      input[ty * IMAGE_SIZE + tx] = area > 0 ? Math.min(1, sum / area) : 0;
     }
   }
-  return { input, inverted, box: { x: minX, y: minY, width: boxW, height: boxH } };
+  return input;
+}
+
+/** The 28x28 input mirrored left-right. */
+export function mirrorInput(input: Float32Array): Float32Array {
+  const out = new Float32Array(PIXELS);
+  for (let y = 0; y < IMAGE_SIZE; y++) for (let x = 0; x < IMAGE_SIZE; x++) out[y * IMAGE_SIZE + x] = input[y * IMAGE_SIZE + IMAGE_SIZE - 1 - x];
+  return out;
+}
+
+/** Whether a wide item's top half is heavier on the left (a shoe whose heel points left). */
+export function facesLeft(input: Float32Array, boxW: number, boxH: number): boolean {
+  if (boxW < 1.15 * boxH) return false;
+  let left = 0;
+  let right = 0;
+  for (let y = 0; y < IMAGE_SIZE / 2; y++)
+    for (let x = 0; x < IMAGE_SIZE; x++) {
+      const v = input[y * IMAGE_SIZE + x];
+      if (x < IMAGE_SIZE / 2) left += v;
+      else right += v;
+    }
+  return left > right;
+}
+
+/**
+ * Makes an arbitrary RGBA picture look like a Fashion-MNIST sample: the item found against a
+ * background modelled from the border (segmentForeground: shadows and thin lines left out), drawn
+ * light on black, its box scaled so its long side fills the 28 pixels and centred (as Fashion-MNIST
+ * frames every class), shoes turned heel-right. Pure array code so it runs in Node, the browser
+ * and tests.
+ */
+export function preprocessPhoto(
+  rgba: Uint8ClampedArray | Uint8Array,
+  width: number,
+  height: number,
+  options: PhotoPreprocessOptions = {},
+): PhotoPreprocessResult {
+  if (width <= 0 || height <= 0 || rgba.length < width * height * 4) {
+    throw new Error(`image data does not match ${width}x${height} RGBA`);
+  }
+  if (width === IMAGE_SIZE && height === IMAGE_SIZE) {
+    let border = 0;
+    for (let k = 0; k < IMAGE_SIZE; k++) border += lumaAt(rgba, k) + lumaAt(rgba, (IMAGE_SIZE - 1) * IMAGE_SIZE + k) + lumaAt(rgba, k * IMAGE_SIZE) + lumaAt(rgba, k * IMAGE_SIZE + IMAGE_SIZE - 1);
+    if (border / (4 * IMAGE_SIZE) <= 127) {
+      // Already a Fashion-MNIST-style picture (e.g. a test image saved as PNG): use it untouched,
+      // exactly as the trainer saw its data.
+      const input = new Float32Array(PIXELS);
+      for (let i = 0; i < PIXELS; i++) input[i] = lumaAt(rgba, i) / 255;
+      return { input, inverted: false, box: { x: 0, y: 0, width, height }, mirrored: false, coverage: 1 };
+    }
+  }
+  const fg = segmentForeground(rgba, width, height, options);
+  const inverted = fg.backgroundLuma > 127;
+  // The box in source pixels.
+  const x0 = Math.max(0, Math.floor(fg.box.x / fg.scale));
+  const y0 = Math.max(0, Math.floor(fg.box.y / fg.scale));
+  const x1 = Math.min(width, Math.ceil((fg.box.x + fg.box.width) / fg.scale));
+  const y1 = Math.min(height, Math.ceil((fg.box.y + fg.box.height) / fg.scale));
+  const boxW = Math.max(1, x1 - x0);
+  const boxH = Math.max(1, y1 - y0);
+  const values = new Float32Array(boxW * boxH);
+  const floor = (options.floor ?? 0.12) * 255;
+  const darkness = (options.intensity ?? "darkness") === "darkness";
+  for (let y = 0; y < boxH; y++) {
+    const my = Math.min(fg.h - 1, Math.floor((y0 + y) * fg.scale));
+    for (let x = 0; x < boxW; x++) {
+      const mx = Math.min(fg.w - 1, Math.floor((x0 + x) * fg.scale));
+      const m = my * fg.w + mx;
+      if (!fg.region[m]) continue;
+      const l = lumaAt(rgba, (y0 + y) * width + x0 + x);
+      if (fg.mask[m]) {
+        const v = darkness ? 255 - l : Math.abs(l - fg.backgroundLuma);
+        values[y * boxW + x] = Math.max(floor, v) / 255;
+      } else if (inverted) {
+        // Between the item's parts on a light background: how much darker than the background it
+        // is (the body of a white shirt, its folds), as the old threshold crop drew it.
+        values[y * boxW + x] = Math.max(0, fg.backgroundLumaMap[m] - l) / 255;
+      }
+    }
+  }
+  let input = frame(values, boxW, boxH);
+  if (options.stretch ?? true) {
+    let max = 0;
+    for (let i = 0; i < PIXELS; i++) max = Math.max(max, input[i]);
+    if (max > 0.05) for (let i = 0; i < PIXELS; i++) input[i] = Math.min(1, input[i] / max);
+  }
+  const mirrored = (options.orientation ?? "canonical") === "canonical" && facesLeft(input, boxW, boxH);
+  if (mirrored) input = mirrorInput(input);
+  return { input, inverted, box: { x: x0, y: y0, width: boxW, height: boxH }, mirrored, coverage: fg.coverage };
 }

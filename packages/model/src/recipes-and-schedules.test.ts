@@ -78,6 +78,25 @@ describe("augmentation", () => {
       expect(ink(out)).toBeLessThanOrEqual(ink(src.subarray(k * 784, (k + 1) * 784)));
     }
   });
+  it("photo augmentation: seeded, applied to about its share of images, keeps the item's brightest pixel at 255", () => {
+    const src = images();
+    const a = augmentImages(src, 10, { ...NO_AUGMENTATION, photo: 0.5 }, seededRandom(6));
+    expect(a).toEqual(augmentImages(src, 10, { ...NO_AUGMENTATION, photo: 0.5 }, seededRandom(6)));
+    let changed = 0;
+    for (let k = 0; k < 10; k++) {
+      const out = a.subarray(k * 784, (k + 1) * 784);
+      const before = src.subarray(k * 784, (k + 1) * 784);
+      if (out.some((v, i) => v !== before[i])) {
+        changed++;
+        if (Math.max(...before) > 0) expect(Math.max(...out)).toBe(255);
+      }
+    }
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThan(10);
+    expect(augmentImages(src, 10, { ...NO_AUGMENTATION, photo: 0 }, seededRandom(6))).toEqual(src);
+    // The default config keeps old runs' behaviour: no photo augmentation.
+    expect(trainConfigSchema.parse({ name: "x" }).augmentPhoto).toBe(0);
+  });
   it("mirror twice is the identity", () => {
     const a = images().subarray(0, 784).slice();
     const b = a.slice();

@@ -45,6 +45,9 @@ export const trainConfigSchema = z.object({
   augmentFlip: z.boolean().default(false),
   /** Augmentation: random erasing with this probability per image (0 = off). */
   augmentErasing: z.number().min(0).max(1).default(0),
+  /** Augmentation: "photo" (shrink and shift, contrast, floor, left-over lines and patches, as
+   * preprocessPhoto leaves real photos) with this probability per image (0 = off). */
+  augmentPhoto: z.number().min(0).max(1).default(0),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   backend: z.enum(BACKEND_PREFERENCES).default("auto"),
   /** "fashion-mnist": the full dataset; "fixture-subset": the shipped 2,000/500-image real subset

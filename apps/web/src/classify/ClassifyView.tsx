@@ -14,7 +14,9 @@ import { ClassifierClient, ClassifierError } from "./classifier-client";
 import { DrawingPad } from "./DrawingPad";
 import { ModelInputPreview, OriginalPreview } from "./InputPreview";
 import { argmax, ProbabilityBars } from "./ProbabilityBars";
-import { type Backend, BACKENDS, type Classification, type LoadedModel } from "./protocol";
+import { type Backend, BACKENDS, type Classification, type LoadedModel, type Saliency } from "./protocol";
+import { SaliencyInput } from "./Saliency";
+import { verdictOf } from "./verdict";
 import { TestSetPanel } from "./TestSetPanel";
 import "./classify.css";
 
@@ -310,7 +312,7 @@ export function ClassifyView() {
               {inputError}
             </div>
           )}
-          {shown ? <ResultView shown={shown} names={names} /> : !inputError && <p className="muted">Choose, drop, paste or draw a picture to see what the model makes of it.</p>}
+          {shown ? <ResultView key={shown.seq} shown={shown} names={names} client={client} /> : !inputError && <p className="muted">Choose, drop, paste or draw a picture to see what the model makes of it.</p>}
         </section>
       </div>
 
@@ -384,7 +386,7 @@ function ModelStatus({
         </strong>{" "}
         <span className="muted">
           (first prediction {ms(m.warmupMs)} ms) · {m.params.toLocaleString("en")} parameters
-          {m.notes.length > 0 && ` · skipped: ${m.notes.join("; ")}`}
+          {m.notes.length > 0 && ` · skipped: ${m.notes.join("; ")}`} · explained by {m.saliency}
         </span>
       </span>
     );
@@ -396,31 +398,78 @@ function ModelStatus({
   );
 }
 
-function ResultView({ shown, names }: { shown: Shown; names: readonly string[] }) {
+function ResultView({ shown, names, client }: { shown: Shown; names: readonly string[]; client: ClassifierClient | null }) {
   const { result, trueLabel } = shown;
   const top = argmax(result.probabilities);
+  const verdict = verdictOf(result.probabilities, result.coverage);
+  const [heat, setHeat] = useState<Saliency | null>(result.saliency);
+  const [heatError, setHeatError] = useState<string | null>(null);
+  const [selected, setSelected] = useState(top);
+  const explain = (classIndex: number) => {
+    setSelected(classIndex);
+    setHeatError(null);
+    if (!client) return;
+    if (classIndex === result.saliency?.classIndex) {
+      setHeat(result.saliency);
+      return;
+    }
+    client.saliency(result.input, classIndex).then(
+      (s) => setHeat((now) => (s.classIndex === classIndex ? s : now)),
+      (e: unknown) => setHeatError(e instanceof Error ? e.message : String(e)),
+    );
+  };
+  const shownHeat = heat && heat.classIndex === selected ? heat : null;
   return (
     <div data-testid="result" data-source={shown.source} data-seq={shown.seq}>
       <div className="previews">
         <figure>
-          <OriginalPreview bitmap={result.preview} source={shown.canvas} width={result.width} height={result.height} box={result.box} />
-          <figcaption>
+          <OriginalPreview
+            bitmap={result.preview}
+            source={shown.canvas}
+            width={result.width}
+            height={result.height}
+            box={result.box}
+            heat={shownHeat ? { map: shownHeat.map, mirrored: result.mirrored } : null}
+          />
+          <figcaption data-testid="detected-box" data-box={JSON.stringify(result.box)}>
             {shown.source} · {result.width}×{result.height}
             {result.downscaled && " (decoded downscaled)"}
+            {result.coverage > 0 ? ` · dashed: the item found (${result.box.width}×${result.box.height} at ${result.box.x},${result.box.y})` : " · no item stood out from the background"}
           </figcaption>
         </figure>
         <figure>
           <ModelInputPreview input={result.input} />
-          <figcaption>what the model sees: 28×28{result.inverted && ", inverted"}</figcaption>
+          <figcaption>
+            what the model sees: 28×28{result.inverted && ", inverted"}
+            {result.mirrored && ", mirrored (heel right, as Fashion-MNIST shows shoes)"}
+          </figcaption>
+        </figure>
+        <figure>
+          <SaliencyInput input={result.input} map={shownHeat?.map ?? null} classIndex={shownHeat?.classIndex ?? null} />
+          <figcaption data-testid="saliency-caption">
+            {shownHeat
+              ? `what speaks for ${names[shownHeat.classIndex]}: ${shownHeat.method === "grad-cam" ? `Grad-CAM on ${shownHeat.layer}` : shownHeat.method === "layer-cam" ? `LayerCAM on ${shownHeat.layer} (Grad-CAM's channel weights cancelled out)` : "SmoothGrad, gradient × input"} (${ms(shownHeat.ms)} ms)`
+              : heatError ?? (result.saliency ? "computing the heat map…" : "this model cannot be explained")}
+            {shownHeat && " · click a class below for its map"}
+          </figcaption>
         </figure>
       </div>
-      <div className="verdict">
+      <div className={`verdict${verdict.kind === "confident" ? "" : " unsure"}`} data-testid="verdict" data-kind={verdict.kind}>
         <div className="top-class" data-testid="top-class" data-label={top}>
-          {names[top]}
+          {verdict.kind === "confident" ? names[top] : verdict.kind === "tie" ? `${names[verdict.top]} or ${names[verdict.second]}?` : `${names[top]}?`}
         </div>
         <div className="confidence" data-testid="top-confidence">
-          {pct(result.probabilities[top], 1)} confident
+          {pct(result.probabilities[top], 1)} {verdict.kind === "confident" ? "confident" : "for the top class"}
         </div>
+        {verdict.kind !== "confident" && (
+          <div className="caveat" data-testid="caveat">
+            {verdict.kind === "no-item"
+              ? "No single item stands out from the background: this is probably not a picture of one piece of clothing, and the answer means little."
+              : verdict.kind === "tie"
+                ? `The model is torn between ${names[verdict.top]} (${pct(verdict.p, 0)}) and ${names[verdict.second]} (${pct(verdict.q, 0)}).`
+                : `The model is unsure (top class below ${pct(0.5, 0)}): the picture may not be clothing, or not one of the ten classes.`}
+          </div>
+        )}
         {trueLabel !== null && (
           <div className={trueLabel === top ? "truth ok" : "truth wrong"} data-testid="true-class" data-label={trueLabel}>
             true class: {names[trueLabel]} {trueLabel === top ? "✓" : "✗"}
@@ -434,7 +483,7 @@ function ResultView({ shown, names }: { shown: Shown; names: readonly string[] }
           · preprocessing {ms(result.preprocessMs)} ms{result.decodeMs > 0 && ` · decoding ${ms(result.decodeMs)} ms`}
         </div>
       </div>
-      <ProbabilityBars probabilities={result.probabilities} names={names} trueLabel={trueLabel} />
+      <ProbabilityBars probabilities={result.probabilities} names={names} trueLabel={trueLabel} selected={selected} onSelect={explain} />
       <span hidden data-testid="num-tensors" data-value={result.numTensors} />
     </div>
   );

@@ -2,11 +2,27 @@
 
 import { useEffect, useRef } from "react";
 import type { Box } from "./protocol";
+import { heatCanvas, inputSquare } from "./Saliency";
 
 const ORIGINAL_BOX = 224;
 
 /** The picture as given (downscaled to fit) with the crop the preprocessing chose. */
-export function OriginalPreview({ bitmap, source, width, height, box }: { bitmap: ImageBitmap | null; source: HTMLCanvasElement | null; width: number; height: number; box: Box }) {
+export function OriginalPreview({
+  bitmap,
+  source,
+  width,
+  height,
+  box,
+  heat = null,
+}: {
+  bitmap: ImageBitmap | null;
+  source: HTMLCanvasElement | null;
+  width: number;
+  height: number;
+  box: Box;
+  /** A saliency map over the 28x28 input, drawn back onto the picture where the input came from. */
+  heat?: { map: Float32Array; mirrored: boolean } | null;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const canvas = ref.current;
@@ -21,15 +37,23 @@ export function OriginalPreview({ bitmap, source, width, height, box }: { bitmap
     ctx.imageSmoothingEnabled = s < 1;
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
-    if (box.x === 0 && box.y === 0 && box.width === width && box.height === height) return;
     // Box is in the original picture's pixels.
     const k = canvas.width / width;
+    if (heat) {
+      const sq = inputSquare(box);
+      ctx.save();
+      ctx.imageSmoothingEnabled = true;
+      ctx.globalAlpha = 0.85;
+      ctx.drawImage(heatCanvas(heat.map, heat.mirrored), sq.x * k, sq.y * k, sq.width * k, sq.height * k);
+      ctx.restore();
+    }
+    if (box.x === 0 && box.y === 0 && box.width === width && box.height === height) return;
     ctx.strokeStyle = "#f59e0b";
     ctx.lineWidth = 2;
     ctx.setLineDash([5, 3]);
     ctx.strokeRect(box.x * k + 1, box.y * k + 1, Math.max(2, box.width * k - 2), Math.max(2, box.height * k - 2));
-  }, [bitmap, source, width, height, box]);
-  return <canvas ref={ref} className="preview-original" data-testid="original-preview" title={`${width}×${height} pixels; dashed: the crop`} aria-label={`original picture, ${width} by ${height} pixels`} />;
+  }, [bitmap, source, width, height, box, heat]);
+  return <canvas ref={ref} className="preview-original" data-testid="original-preview" data-heat={heat ? "1" : "0"} title={`${width}×${height} pixels; dashed: the crop`} aria-label={`original picture, ${width} by ${height} pixels`} />;
 }
 
 /** The 28x28 input the model saw, scaled up without smoothing. */

@@ -1,6 +1,6 @@
 // The page's handle on the classify worker: one promise per request, progress callbacks, and a
 // fresh worker if the old one dies (out of memory, say), so the page keeps working.
-import type { Backend, Classification, ClassifyErrorKind, LoadedModel, TestSetResult, WorkerRequest, WorkerResponse } from "./protocol";
+import type { Backend, Classification, ClassifyErrorKind, LoadedModel, Saliency, TestSetResult, WorkerRequest, WorkerResponse } from "./protocol";
 
 export class ClassifierError extends Error {
   constructor(
@@ -57,6 +57,7 @@ export class ClassifierClient {
     else if (msg.type === "loaded") p.resolve(msg.model as never);
     else if (msg.type === "classified") p.resolve(msg.result as never);
     else if (msg.type === "test-set-done") p.resolve(msg.result as never);
+    else if (msg.type === "saliency-done") p.resolve(msg.result as never);
   }
 
   private send<R>(req: WorkerRequest, transfer: Transferable[] = [], onProgress?: Pending["onProgress"]): Promise<R> {
@@ -78,6 +79,11 @@ export class ClassifierClient {
 
   classifyPixels(body: Body<"classify-pixels">): Promise<Classification> {
     return this.send({ type: "classify-pixels", id: this.nextId++, ...body }, [body.rgba.buffer]);
+  }
+
+  /** The saliency map of another class for an input the worker classified (a copy is sent). */
+  saliency(input: Float32Array, classIndex: number): Promise<Saliency> {
+    return this.send({ type: "saliency", id: this.nextId++, input: Float32Array.from(input), classIndex });
   }
 
   /** Returns the request id (to cancel it) and the result. */

@@ -1,17 +1,19 @@
 /// <reference lib="webworker" />
 // The classify page's worker: owns tfjs and the loaded model, decodes and preprocesses pictures
 // and runs inference, so that neither a large decode nor the whole test set blocks the page.
-import { preprocessPhoto } from "@fmnist/model";
+import { planSaliency, preprocessPhoto, type SaliencyPlan, saliency } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { checkedFetch, chooseBackend, message } from "./backend";
 import { decodeImage, pixelsOf } from "./decode";
-import { type Classification, ClassifyError, type LoadedModel, type TestSetResult, type WorkerRequest, type WorkerResponse } from "./protocol";
+import { type Classification, ClassifyError, type LoadedModel, type Saliency, type TestSetResult, type WorkerRequest, type WorkerResponse } from "./protocol";
 import { decodeTestSet } from "./test-set-format";
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const PIXELS = 784;
 let model: tf.LayersModel | null = null;
+let plan: SaliencyPlan | null = null;
+let planNote = "";
 const cancelled = new Set<number>();
 
 function post(msg: WorkerResponse, transfer: Transferable[] = []) {
@@ -22,6 +24,7 @@ function post(msg: WorkerResponse, transfer: Transferable[] = []) {
 async function load(req: Extract<WorkerRequest, { type: "load" }>): Promise<LoadedModel> {
   model?.dispose();
   model = null;
+  plan = null;
   const { backend, notes } = await chooseBackend(req.backend, req.wasmPath);
   const t0 = performance.now();
   let loaded: tf.LayersModel;
@@ -40,7 +43,13 @@ async function load(req: Extract<WorkerRequest, { type: "load" }>): Promise<Load
   tf.tidy(() => (loaded.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor).dataSync());
   const warmupMs = performance.now() - t1;
   model = loaded;
-  return { backend, loadMs, warmupMs, params: loaded.countParams(), notes };
+  try {
+    plan = planSaliency(loaded);
+    planNote = plan.method === "grad-cam" ? `Grad-CAM on ${plan.layer} (${plan.size?.join("x")})` : "SmoothGrad gradient x input (no convolution)";
+  } catch (e) {
+    planNote = `no saliency: ${message(e)}`;
+  }
+  return { backend, loadMs, warmupMs, params: loaded.countParams(), notes, saliency: planNote };
 }
 
 function requireModel(): tf.LayersModel {
@@ -55,6 +64,19 @@ function infer(input: Float32Array): { probabilities: number[]; inferenceMs: num
   // dataSync: in a worker, blocking is fine and beats the polling of an async read-back.
   const probabilities = Array.from(tf.tidy(() => (m.predict(tf.tensor4d(input, [1, 28, 28, 1])) as tf.Tensor).dataSync()));
   return { probabilities, inferenceMs: performance.now() - t0 };
+}
+
+function explain(input: Float32Array, classIndex: number): Saliency | null {
+  if (!plan) return null;
+  const t0 = performance.now();
+  const s = saliency(plan, input, classIndex);
+  return { ...s, ms: performance.now() - t0 };
+}
+
+function top(probabilities: number[]): number {
+  let best = 0;
+  for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[best]) best = c;
+  return best;
 }
 
 async function classifyFile(file: Blob, name: string): Promise<{ result: Classification; transfer: Transferable[] }> {
@@ -81,6 +103,9 @@ async function classifyFile(file: Blob, name: string): Promise<{ result: Classif
     downscaled: decoded.downscaled,
     inverted: pre.inverted,
     box,
+    mirrored: pre.mirrored,
+    coverage: pre.coverage,
+    saliency: explain(pre.input, top(probabilities)),
     numTensors: tf.memory().numTensors,
   };
   return { result, transfer: [pre.input.buffer, decoded.bitmap] };
@@ -104,6 +129,9 @@ function classifyPixels(rgba: Uint8ClampedArray, width: number, height: number):
     downscaled: false,
     inverted: pre.inverted,
     box: pre.box,
+    mirrored: pre.mirrored,
+    coverage: pre.coverage,
+    saliency: explain(pre.input, top(probabilities)),
     numTensors: tf.memory().numTensors,
   };
   return { result, transfer: [pre.input.buffer] };
@@ -177,6 +205,13 @@ async function handle(req: Exclude<WorkerRequest, { type: "cancel" }>) {
       case "classify-pixels": {
         const { result, transfer } = classifyPixels(req.rgba, req.width, req.height);
         post({ type: "classified", id: req.id, result }, transfer);
+        break;
+      }
+      case "saliency": {
+        requireModel();
+        const result = explain(req.input, req.classIndex);
+        if (!result) throw new ClassifyError("model", `This model cannot be explained (${planNote})`);
+        post({ type: "saliency-done", id: req.id, result }, [result.map.buffer]);
         break;
       }
       case "test-set":

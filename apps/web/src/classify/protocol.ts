@@ -22,6 +22,8 @@ export type WorkerRequest =
   /** Raw RGBA pixels (the drawing pad). */
   | { type: "classify-pixels"; id: number; rgba: Uint8ClampedArray; width: number; height: number }
   | { type: "test-set"; id: number; url: string; batchSize: number }
+  /** The saliency map of one class for a 28x28 input the worker classified. */
+  | { type: "saliency"; id: number; input: Float32Array; classIndex: number }
   /** Stop request `id` (a test-set run) at its next batch. */
   | { type: "cancel"; id: number };
 
@@ -34,6 +36,8 @@ export interface LoadedModel {
   params: number;
   /** Why faster backends were skipped, if any were. */
   notes: string[];
+  /** How predictions are explained: "grad-cam (layer)", "smoothgrad", or why not. */
+  saliency: string;
 }
 
 export interface Classification {
@@ -52,7 +56,23 @@ export interface Classification {
   downscaled: boolean;
   inverted: boolean;
   box: Box;
+  /** Whether the input was mirrored (a shoe turned heel-right, as Fashion-MNIST shows shoes). */
+  mirrored: boolean;
+  /** Fraction of the picture the item covers; 0 when nothing stood out from the background. */
+  coverage: number;
+  /** Which pixels drove the predicted class (null when the model cannot be explained). */
+  saliency: Saliency | null;
   numTensors: number;
+}
+
+export interface Saliency {
+  /** 784 values in [0,1] over the 28x28 input. */
+  map: Float32Array;
+  method: "grad-cam" | "layer-cam" | "smoothgrad";
+  /** The layer Grad-CAM explains. */
+  layer: string | null;
+  classIndex: number;
+  ms: number;
 }
 
 export interface TestSetResult {
@@ -71,6 +91,7 @@ export type WorkerResponse =
   | { type: "classified"; id: number; result: Classification }
   | { type: "progress"; id: number; done: number; total: number }
   | { type: "test-set-done"; id: number; result: TestSetResult }
+  | { type: "saliency-done"; id: number; result: Saliency }
   | { type: "error"; id: number; kind: ClassifyErrorKind; message: string };
 
 /** An error the page shows as it is. */

@@ -27,6 +27,7 @@ export const NUMBER_FIELDS = [
   "labelSmoothing",
   "augmentCropPadding",
   "augmentErasing",
+  "augmentPhoto",
 ] as const;
 /** Check boxes: the inputs hold "true" / "false". */
 export const BOOLEAN_FIELDS = ["augmentFlip"] as const;

@@ -3,7 +3,7 @@
 // with sharp (libvips: libspng for PNG, libjpeg-turbo's decoder for JPEG, as Chromium uses), apply
 // the EXIF orientation as createImageBitmap does, scale the long side down to 1024 as the page does,
 // then preprocessPhoto from @fmnist/model.
-import { preprocessPhoto } from "@fmnist/model";
+import { type PhotoPreprocessOptions, preprocessPhoto } from "@fmnist/model";
 import sharp, { type OutputInfo } from "sharp";
 import { type ImageFormat, sniffImage } from "~/classify/sniff";
 import { ServeError } from "./errors";
@@ -14,6 +14,10 @@ const DECODED: ImageFormat[] = ["png", "jpeg", "webp", "gif"];
 export interface PreparedPhoto {
   input: Float32Array;
   inverted: boolean;
+  /** Whether the input was mirrored (a shoe turned heel-right) and how much of the picture the item
+   * covers (0: nothing stood out), from preprocessPhoto. */
+  mirrored: boolean;
+  coverage: number;
   /** The object's box in the photo's own pixels. */
   box: { x: number; y: number; width: number; height: number };
   width: number;
@@ -24,7 +28,7 @@ export interface PreparedPhoto {
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-export async function preparePhoto(bytes: Uint8Array, what = "the image"): Promise<PreparedPhoto> {
+export async function preparePhoto(bytes: Uint8Array, what = "the image", options?: PhotoPreprocessOptions): Promise<PreparedPhoto> {
   if (bytes.length === 0) throw new ServeError(400, `${what} is empty`);
   if (bytes.length > MAX_IMAGE_BYTES) throw new ServeError(413, `${what} is ${mb(bytes.length)}; the limit is ${mb(MAX_IMAGE_BYTES)}`);
   const sniffed = sniffImage(bytes.subarray(0, 256 * 1024));
@@ -56,7 +60,7 @@ export async function preparePhoto(bytes: Uint8Array, what = "the image"): Promi
     if (/pixel limit/i.test(why)) throw new ServeError(413, `${what} has more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels the server decodes`);
     throw new ServeError(400, `${what} could not be decoded: it starts like a ${sniffed.format.toUpperCase()} file, but its data is corrupt or truncated (${why})`);
   }
-  const pre = preprocessPhoto(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height);
+  const pre = preprocessPhoto(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, options);
   const scale = width / info.width;
   const box = {
     x: Math.round(pre.box.x * scale),
@@ -64,5 +68,5 @@ export async function preparePhoto(bytes: Uint8Array, what = "the image"): Promi
     width: Math.round(pre.box.width * scale),
     height: Math.round(pre.box.height * scale),
   };
-  return { input: pre.input, inverted: pre.inverted, box, width, height, format: sniffed.format, downscaled: info.width !== width };
+  return { input: pre.input, inverted: pre.inverted, mirrored: pre.mirrored, coverage: pre.coverage, box, width, height, format: sniffed.format, downscaled: info.width !== width };
 }
