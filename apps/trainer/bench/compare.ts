@@ -83,7 +83,7 @@ async function useBackend(pref: string): Promise<{ backend: string; note: string
   if (pref === "native" || pref === "auto") {
     let reason: string;
     try {
-      const { registerNativeBackend } = await import("@fmnist/native-cpu");
+      const { registerNativeBackend } = await import("@fmnist/backends/native");
       const r = await registerNativeBackend({ threads, adaptiveThreads: opts["fixed-threads"] ? false : undefined });
       if (r.ok && (await tf.setBackend("native"))) {
         await tf.ready();
@@ -91,12 +91,12 @@ async function useBackend(pref: string): Promise<{ backend: string; note: string
       }
       reason = r.ok ? "tf.setBackend('native') failed" : r.reason;
     } catch (e) {
-      reason = `@fmnist/native-cpu is not installed (${(e as Error).message.split("\n")[0]})`;
+      reason = `@fmnist/backends is not installed (${(e as Error).message.split("\n")[0]})`;
     }
     if (pref === "native") throw new Error(`backend "native" is not available: ${reason}`);
     console.log(`native backend not available: ${reason}`);
   }
-  const { selectBackend } = await import("../src/backend/select-backend");
+  const { selectBackend } = await import("@fmnist/backends");
   const sel = await selectBackend(pref as "auto" | "wasm" | "cpu");
   return { backend: sel.backend, note: sel.note };
 }
@@ -369,7 +369,7 @@ async function main() {
       );
     }
     if (sel.backend === "native") {
-      const { nativeThreadInfo } = await import("@fmnist/native-cpu");
+      const { nativeThreadInfo } = await import("@fmnist/backends/native");
       const ti = nativeThreadInfo();
       if (ti) {
         summary.threads = ti;

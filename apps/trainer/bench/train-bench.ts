@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import { buildModel } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-import { type BackendPreference, selectBackend } from "../src/backend/select-backend";
+import { type BackendPreference, selectBackend } from "@fmnist/backends";
 
 const { values: opts } = parseArgs({
   options: {

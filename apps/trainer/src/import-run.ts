@@ -6,7 +6,7 @@ import type { Db } from "@fmnist/db/client";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
 import { type ImportedKerasModel, importedRunFields, importKerasModel, type KerasFormat, sourceFileName } from "@fmnist/keras-import";
 import type { BackendPreference } from "@fmnist/model/train-config";
-import { selectBackend } from "./backend/select-backend";
+import { selectBackend } from "@fmnist/backends";
 import { codeVersion } from "./code-version";
 import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 

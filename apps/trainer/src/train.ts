@@ -3,7 +3,7 @@ import type { Db } from "@fmnist/db/client";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
 import { buildModel, learningRateAt, type TrainConfig } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "./backend/select-backend";
+import { selectBackend } from "@fmnist/backends";
 import { codeVersion } from "./code-version";
 import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 import {

@@ -6,10 +6,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kernelStats, registerNativeBackend, resetKernelStats } from "../src/index";
+import { kernelStats, registerNativeBackend, resetKernelStats } from "../src/native/index";
 
 const reg = await registerNativeBackend({ threads: 2 });
-if (!reg.ok) console.warn(`native-cpu tests skipped: ${reg.reason}`);
+if (!reg.ok) console.warn(`native backend tests skipped: ${reg.reason}`);
 
 /** Deterministic pseudo-random floats in [-1, 1). */
 function rand(n: number, seed: number): Float32Array {

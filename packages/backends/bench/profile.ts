@@ -14,12 +14,12 @@ const steps = Number(arg("steps", "20"));
 const B = 64;
 
 if (backend === "native") {
-  const { registerNativeBackend } = await import("../src/index");
+  const { registerNativeBackend } = await import("../src/native/index");
   const r = await registerNativeBackend();
   if (!r.ok) throw new Error(r.reason);
 } else if (backend === "wasm") {
   // The trainer's wasm path: tfjs-backend-wasm plus its training kernels.
-  const { registerWasmGradientKernels } = await import("../../../apps/trainer/src/backend/wasm-gradients");
+  const { registerWasmGradientKernels } = await import("../src/wasm/wasm-gradients");
   registerWasmGradientKernels();
 }
 if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to start`);
@@ -77,7 +77,7 @@ for (let s = 0; s < steps; s++) {
   tf.dispose([xs, ys]);
 }
 // Also plain timing without the profiler
-const nt = backend === "native" ? (await import("../src/index")).nativeTime : undefined;
+const nt = backend === "native" ? (await import("../src/native/index")).nativeTime : undefined;
 const n1 = nt?.();
 const t1 = performance.now();
 const c1 = process.cpuUsage();
@@ -102,7 +102,7 @@ console.log("by kernel:", [...byName.entries()].sort((a, b) => b[1] - a[1]).map(
 for (const r of rows.slice(0, Number(arg("top", "40")))) console.log(`${r.ms.toFixed(2).padStart(8)} ms  x${r.n}  ${r.k}`);
 console.log("tensors:", tf.memory().numTensors);
 if (backend === "native") {
-  const { nativeThreadInfo, kernelStats } = await import("../src/index");
+  const { nativeThreadInfo, kernelStats } = await import("../src/native/index");
   console.log("threads:", JSON.stringify(nativeThreadInfo()));
   // Kernels this architecture's training step sends to tfjs's pure-JS implementations.
   console.log(`JS fallbacks (${architecture}):`, [...kernelStats.fallback.keys()].sort().join(", ") || "none");
