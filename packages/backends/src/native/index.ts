@@ -109,4 +109,5 @@ export function nativeTime(): [number, number] | undefined {
 export function resetKernelStats(): void {
   kernelStats.native.clear();
   kernelStats.fallback.clear();
+  kernelStats.fallbackLargest.clear();
 }

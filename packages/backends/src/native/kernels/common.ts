@@ -18,8 +18,9 @@ export type NativeImpl = (args: KernelArgs, backend: MathBackendCPU) => TensorIn
 
 export const BACKEND_NAME = "native";
 
-/** Statistics for tests and profiling: how often each kernel ran natively or fell back. */
-export const kernelStats = { native: new Map<string, number>(), fallback: new Map<string, number>() };
+/** Statistics for tests and profiling: how often each kernel ran natively or fell back, and the
+ * largest input (in elements) each kernel fell back on. */
+export const kernelStats = { native: new Map<string, number>(), fallback: new Map<string, number>(), fallbackLargest: new Map<string, number>() };
 export function count(map: Map<string, number>, name: string) {
   map.set(name, (map.get(name) ?? 0) + 1);
 }
@@ -92,6 +93,8 @@ export function nativeKernel(name: string, impl: NativeImpl): tf.KernelConfig {
       return r;
     }
     count(kernelStats.fallback, name);
+    const largest = Math.max(0, ...Object.values(args.inputs).map((t) => (t ? size((t as TensorInfo).shape) : 0)));
+    kernelStats.fallbackLargest.set(name, Math.max(kernelStats.fallbackLargest.get(name) ?? 0, largest));
     const res = cpu.kernelFunc(args);
     afterCpuKernel(args, res as TensorInfo | TensorInfo[]);
     return res;
