@@ -550,22 +550,6 @@ napi_value ConvFused(napi_env env, napi_callback_info info) {
   });
 }
 
-// Which implementation oneDNN picked for a geometry (for logs and PERF notes).
-napi_value ConvImpl(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    Args a(env, info);
-    ConvParams p = conv_params(a, 0);
-    ConvPrims& cp = conv_prims(p);
-    cp.ensure_bd();
-    cp.ensure_bw();
-    std::string s = std::string("fwd ") + cp.fpd.impl_info_str() + ", bwd_data " + cp.bdpd.impl_info_str() +
-                    ", bwd_weights " + cp.bwpd.impl_info_str();
-    napi_value out;
-    napi_create_string_utf8(env, s.c_str(), s.size(), &out);
-    return out;
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // GEMM: batchMatMul(a, b, c, batchA, batchB, M, N, K, transA, transB). Row-major 3-D operands,
 // a is [batchA, M, K] ([batchA, K, M] when transA), b is [batchB, K, N] ([batchB, N, K] when
@@ -1446,7 +1430,6 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   EXPORT("conv2d", Conv2d);
-  EXPORT("convImpl", ConvImpl);
   EXPORT("convFused", ConvFused);
   EXPORT("batchMatMul", BatchMatMul);
   EXPORT("biasAct", BiasAct);

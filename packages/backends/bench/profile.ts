@@ -1,5 +1,6 @@
-// Per-kernel profile of one training step (trainOnBatch, batch 64) of the reference CNN.
-// Usage: tsx bench/profile.ts [--backend cpu|native|wasm] [--steps 20] [--architecture reference-cnn]
+// Per-kernel profile of one training step (trainOnBatch, batch 64, Adam) of a built-in architecture,
+// summed by kernel and by kind of operation (the files of src/native/kernels).
+// Usage: tsx bench/profile.ts [--backend cpu|native|wasm] [--steps 20] [--architecture reference-cnn] [--cpu] [--batch 64]
 import { loadFashionMnist } from "@fmnist/data";
 import { buildModel } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
@@ -11,7 +12,7 @@ const arg = (name: string, def: string) => {
 };
 const backend = arg("backend", "cpu");
 const steps = Number(arg("steps", "20"));
-const B = 64;
+const B = Number(arg("batch", "64"));
 
 if (backend === "native") {
   const { registerNativeBackend } = await import("../src/native/index");
@@ -66,8 +67,10 @@ for (let s = 0; s < steps; s++) {
     await model.trainOnBatch(xs, ys);
   });
   wall += performance.now() - t0;
-  kernelsPerStep = info.kernels.length;
-  for (const k of info.kernels) {
+  // tf.customGrad ops ("fusedMatMul__op") are recorded around the kernels they run: not counted twice.
+  const kernels = info.kernels.filter((k) => !k.name.endsWith("__op"));
+  kernelsPerStep = kernels.length;
+  for (const k of kernels) {
     const key = `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join("")}`;
     const e = agg.get(key) ?? { ms: 0, n: 0 };
     e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
@@ -96,6 +99,20 @@ if (n1 && n2) {
 const rows = [...agg.entries()].map(([k, v]) => ({ k, ms: v.ms / steps, n: v.n / steps })).sort((a, b) => b.ms - a.ms);
 const total = rows.reduce((s, r) => s + r.ms, 0);
 console.log(`backend ${tf.getBackend()}: ${kernelsPerStep} kernels/step, kernel time ${total.toFixed(1)} ms/step, profiled wall ${(wall / steps).toFixed(1)} ms/step, unprofiled ${plain.toFixed(1)} ms/step = ${((B * 1000) / plain).toFixed(0)} img/s, CPU ${cpuPlain.toFixed(1)} ms/step`);
+/** Kind of operation of a kernel (as src/native/kernels splits them). */
+function kind(name: string): string {
+  if (/Conv/.test(name)) return "conv";
+  if (/Pool/.test(name)) return "pooling";
+  if (/MatMul/.test(name)) return "matmul";
+  if (/BatchNorm/.test(name)) return "normalization";
+  if (/^(Sum|Mean|Softmax|Max|Min|ArgMax|Prod)$/.test(name)) return "reductions";
+  if (/Adam/.test(name)) return "optimizer";
+  if (/^(Reshape|Identity|Cast|ExpandDims|Squeeze|ZerosLike|OnesLike|Fill)$/.test(name)) return "shape";
+  return "elementwise";
+}
+const byKind = new Map<string, number>();
+for (const r of rows) byKind.set(kind(r.k.split(" ")[0]), (byKind.get(kind(r.k.split(" ")[0])) ?? 0) + r.ms);
+console.log(`by kind (${architecture}, ms/step):`, [...byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "));
 const byName = new Map<string, number>();
 for (const r of rows) byName.set(r.k.split(" ")[0], (byName.get(r.k.split(" ")[0]) ?? 0) + r.ms);
 console.log("by kernel:", [...byName.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "));
