@@ -456,7 +456,7 @@ describe.skipIf(!reg.ok)("training on the native backend", () => {
       const xs = tf.tensor(xv, inputShape);
       const ys = tf.tensor2d(yv, [inputShape[0], 10]);
       const loss = (await model.trainOnBatch(xs, ys)) as number;
-      const weights = model.getWeights().map((w) => ({ name: w.name, values: Float32Array.from(w.dataSync()), shape: w.shape }));
+      const weights = model.weights.map((lw) => lw.read()).map((w, i) => ({ name: model.weights[i].name, values: Float32Array.from(w.dataSync()), shape: w.shape }));
       const stats = { native: new Map(kernelStats.native), fallback: new Map(kernelStats.fallback) };
       tf.dispose([xs, ys]);
       model.dispose();
