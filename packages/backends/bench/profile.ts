@@ -122,5 +122,8 @@ if (backend === "native") {
   const { nativeThreadInfo, kernelStats } = await import("../src/native/index");
   console.log("threads:", JSON.stringify(nativeThreadInfo()));
   // Kernels this architecture's training step sends to tfjs's pure-JS implementations.
-  console.log(`JS fallbacks (${architecture}):`, [...kernelStats.fallback.keys()].sort().join(", ") || "none");
+  console.log(
+    `JS fallbacks (${architecture}, largest input in elements; test/dispatch.test.ts allows only the loss's [batch, 10]):`,
+    [...kernelStats.fallbackLargest.entries()].map(([k, n]) => `${k} ${n}`).join(", ") || "none",
+  );
 }
