@@ -268,7 +268,8 @@ async function main() {
       const goal = sm.architecture === "reference-cnn" ? 2.0 : 1.5;
       console.log(
         `${String(sm.architecture).padEnd(18)} ours ${fmt((sm.ours as { trainImgsPerSec: number }).trainImgsPerSec).padStart(6)} img/s train` +
-          (r !== undefined ? `, ratio vs PyTorch ${r.toFixed(2)}x (goal >= ${goal.toFixed(1)}x: ${r >= goal ? "met" : "NOT met"})` : ""),
+          (r !== undefined ? `, ratio vs PyTorch ${r.toFixed(2)}x (goal >= ${goal.toFixed(1)}x: ${r >= goal ? "met" : "NOT met"})` : "") +
+          (sm.ratioPerCpuSecond !== undefined ? `, per CPU-second ${(sm.ratioPerCpuSecond as number).toFixed(2)}x` : ""),
       );
     }
 
@@ -325,6 +326,8 @@ async function main() {
         oursInfer: number;
         torch: Record<number, number>;
         torchInfer: Record<number, number>;
+        /** Cores each PyTorch run kept busy (CPU seconds / wall seconds). */
+        torchCpu: Record<number, number>;
         /** Cores used by other processes during the run (undefined where /proc is missing). */
         otherLoad?: number;
         quiet: boolean;
@@ -339,11 +342,12 @@ async function main() {
         const before = cpuSample(torch?.pid);
         const ours = await timeOurs();
         const oursInfer = await inferOurs();
-        const row: Row = { ours: ours.imgsPerSec, oursCpu: ours.cpuSeconds / ours.seconds, oursInfer: oursInfer.imgsPerSec, torch: {}, torchInfer: {}, quiet: true };
+        const row: Row = { ours: ours.imgsPerSec, oursCpu: ours.cpuSeconds / ours.seconds, oursInfer: oursInfer.imgsPerSec, torch: {}, torchInfer: {}, torchCpu: {}, quiet: true };
         for (const t of torch ? torchThreads : []) {
           const tr = await torch!.call({ cmd: "train", threads: t, batches, ...arch });
           const ti = await torch!.call({ cmd: "infer", threads: t, images: inferImages, ...arch });
           row.torch[t] = tr.imgsPerSec;
+          row.torchCpu[t] = tr.cpuSeconds / tr.seconds;
           row.torchInfer[t] = ti.imgsPerSec;
         }
         row.otherLoad = otherLoad(before, cpuSample(torch?.pid));
@@ -351,7 +355,7 @@ async function main() {
         all.push(row);
         const parts = [`run ${r + 1}: ours ${fmt(row.ours)} img/s train (${row.oursCpu.toFixed(2)} cores busy), ${fmt(row.oursInfer)} img/s inference`];
         for (const t of Object.keys(row.torch).map(Number)) {
-          parts.push(`PyTorch ${t}T ${fmt(row.torch[t])} train / ${fmt(row.torchInfer[t])} infer`);
+          parts.push(`PyTorch ${t}T ${fmt(row.torch[t])} train (${row.torchCpu[t].toFixed(2)} cores busy) / ${fmt(row.torchInfer[t])} infer`);
         }
         if (row.torch[2] ?? row.torch[torchThreads[0]]) parts.push(`ratio ${(row.ours / (row.torch[2] ?? row.torch[torchThreads[0]])).toFixed(2)}`);
         if (row.otherLoad !== undefined) parts.push(`other processes ${row.otherLoad.toFixed(2)} cores${row.quiet ? "" : " (busy: not counted)"}`);
@@ -391,6 +395,15 @@ async function main() {
       const tt = summary.torch as Record<number, { trainImgsPerSec: number; inferImgsPerSec: number }>;
       for (const t of Object.keys(tt).map(Number)) {
         console.log(`  PyTorch ${t} thread(s)  train ${fmt(tt[t].trainImgsPerSec).padStart(7)} img/s   inference ${fmt(tt[t].inferImgsPerSec).padStart(7)} img/s`);
+      }
+      // On a shared machine both sides get only part of a core: training images per CPU-second
+      // compares the work each does per image, whatever share of the machine it got.
+      const tRef = tt[2] ? 2 : torchThreads[0];
+      if (torch && rows.every((r) => r.torchCpu[tRef] > 0 && r.oursCpu > 0)) {
+        summary.ratioPerCpuSecond = median(rows.map((r) => r.ours / r.oursCpu / (r.torch[tRef] / r.torchCpu[tRef])));
+        console.log(
+          `  per CPU-second: ours ${fmt(median(rows.map((r) => r.ours / r.oursCpu)))} img/s, PyTorch(${tRef}T) ${fmt(median(rows.map((r) => r.torch[tRef] / r.torchCpu[tRef])))} img/s: ${(summary.ratioPerCpuSecond as number).toFixed(2)}x`,
+        );
       }
       const ref = tt[2] ?? tt[torchThreads[0]];
       if (ref) {

@@ -1280,22 +1280,33 @@ napi_value SumMid(napi_env env, napi_callback_info info) {
   });
 }
 
-// Per-channel sums over the rows of [rows, c] (NHWC flattened), in double, split over threads.
+// Per-channel sums over the rows of [rows, c] (NHWC flattened), split over threads: `row_terms(r,
+// acc)` adds row r's k terms per channel into float accumulators acc[k * c] (a contiguous loop the
+// compiler vectorises), which are flushed into double every kBlockRows rows, so long sums keep
+// double accuracy.
+constexpr int64_t kBlockRows = 32;
 template <typename F>
 void channel_sums(int64_t rows, int64_t c, int k, double* out, F&& row_terms) {
   int nt = (rows * c >= kParallelMin) ? omp_get_max_threads() : 1;
-  std::vector<double> part((size_t)nt * k * c, 0.0);
+  const int64_t kc = (int64_t)k * c;
+  std::vector<double> part((size_t)nt * kc, 0.0);
 #pragma omp parallel num_threads(nt)
   {
     int t = omp_get_thread_num();
     int T = omp_get_num_threads();
-    double* acc = part.data() + (size_t)t * k * c;
+    double* acc = part.data() + (size_t)t * kc;
+    std::vector<float> block((size_t)kc);
     int64_t r0 = rows * t / T, r1 = rows * (t + 1) / T;
-    for (int64_t r = r0; r < r1; r++) row_terms(r, acc);
+    for (int64_t b = r0; b < r1; b += kBlockRows) {
+      std::fill(block.begin(), block.end(), 0.f);
+      const int64_t e = std::min(r1, b + kBlockRows);
+      for (int64_t r = b; r < e; r++) row_terms(r, block.data());
+      for (int64_t j = 0; j < kc; j++) acc[j] += block[j];
+    }
   }
-  for (int64_t j = 0; j < (int64_t)k * c; j++) {
+  for (int64_t j = 0; j < kc; j++) {
     double s = 0;
-    for (int t = 0; t < nt; t++) s += part[(size_t)t * k * c + j];
+    for (int t = 0; t < nt; t++) s += part[(size_t)t * kc + j];
     out[j] = s;
   }
 }
@@ -1324,16 +1335,19 @@ napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
     check_len(lv, c, "variance");
     maybe_adapt();
     std::vector<double> sum((size_t)c), sq((size_t)c);
-    channel_sums(rows, c, 1, sum.data(), [&](int64_t r, double* acc) {
-      const float* x = X + r * c;
+    channel_sums(rows, c, 1, sum.data(), [&](int64_t r, float* __restrict acc) {
+      const float* __restrict x = X + r * c;
+#pragma omp simd
       for (int64_t j = 0; j < c; j++) acc[j] += x[j];
     });
     std::vector<float> mean((size_t)c), scale((size_t)c), shift((size_t)c);
     for (int64_t j = 0; j < c; j++) mean[j] = (float)(sum[j] / rows);
-    channel_sums(rows, c, 1, sq.data(), [&](int64_t r, double* acc) {
-      const float* x = X + r * c;
+    const float* __restrict mu = mean.data();
+    channel_sums(rows, c, 1, sq.data(), [&](int64_t r, float* __restrict acc) {
+      const float* __restrict x = X + r * c;
+#pragma omp simd
       for (int64_t j = 0; j < c; j++) {
-        const double d = (double)x[j] - mean[j];
+        const float d = x[j] - mu[j];
         acc[j] += d * d;
       }
     });
@@ -1388,12 +1402,15 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
     std::vector<float> rstd((size_t)c);
     for (int64_t j = 0; j < c; j++) rstd[j] = (float)(1.0 / std::sqrt((double)V[j] + eps));
     std::vector<double> sums((size_t)2 * c);
-    channel_sums(rows, c, 2, sums.data(), [&](int64_t r, double* acc) {
-      const float* dy = DY + r * c;
-      const float* x = X + r * c;
+    const float* __restrict rs = rstd.data();
+    channel_sums(rows, c, 2, sums.data(), [&](int64_t r, float* __restrict acc) {
+      const float* __restrict dy = DY + r * c;
+      const float* __restrict x = X + r * c;
+      float* __restrict acc2 = acc + c;
+#pragma omp simd
       for (int64_t j = 0; j < c; j++) {
         acc[j] += dy[j];
-        acc[c + j] += (double)dy[j] * ((x[j] - M[j]) * rstd[j]);
+        acc2[j] += dy[j] * ((x[j] - M[j]) * rs[j]);
       }
     });
     std::vector<float> k1((size_t)c), k2((size_t)c), k3((size_t)c);
