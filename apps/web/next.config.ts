@@ -6,7 +6,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript sources.
-  transpilePackages: ["@fmnist/api", "@fmnist/db", "@fmnist/model", "@fmnist/data", "@fmnist/native-cpu", "@fmnist/keras-import"],
+  transpilePackages: ["@fmnist/api", "@fmnist/db", "@fmnist/model", "@fmnist/data", "@fmnist/backends", "@fmnist/keras-import"],
   // Native modules and the Prisma runtime are loaded by Node at run time, not bundled.
   serverExternalPackages: [
     "better-sqlite3",

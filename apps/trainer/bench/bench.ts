@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { selectBackend } from "../src/backend/select-backend";
+import { selectBackend } from "@fmnist/backends";
 
 const { values: opts } = parseArgs({
   options: { batches: { type: "string", default: "40" }, "with-cpu": { type: "boolean", default: false } },

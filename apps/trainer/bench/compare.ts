@@ -1,10 +1,15 @@
 /**
- * `pnpm bench:compare`: training and inference speed of the reference CNN on our CPU path against
- * PyTorch on the same machine, in the same run, on the same data.
+ * `pnpm bench:compare`: training and inference speed of the reference CNN and of resnet-small (the
+ * built-in architecture with the best accuracy for the time on a CPU) on our CPU path against
+ * PyTorch on the same machine, in the same run, on the same data, with the same architecture,
+ * batch size and optimiser.
  *
  *   pnpm bench:compare [--backend auto|native|wasm|cpu] [--batches 300] [--warmup 300] [--runs 3]
  *                      [--threads N] [--fixed-threads] [--epoch] [--no-torch] [--torch-threads 2,1] [--json out.json]
- *                      [--max-runs 12] [--quiet-load 0.2] [--keep-busy]
+ *                      [--max-runs 12] [--quiet-load 0.2] [--keep-busy] [--architectures reference-cnn,resnet-small]
+ *
+ * Architectures after the first run fewer batches, in proportion to their FLOPs per image (the
+ * same time per run, at least 30 batches).
  *
  * Our side trains exactly as the trainer does (buildModel + compile(adam, categoricalCrossentropy,
  * accuracy) + trainOnBatch on batches from makeBatch, loss and accuracy read back every batch).
@@ -24,7 +29,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { IMAGE_PIXELS, loadFashionMnist, seededRandom, shuffleInPlace } from "@fmnist/data";
-import { buildModel, trainConfigSchema } from "@fmnist/model";
+import { ARCHITECTURE_INFO, type ArchitectureName, buildModel, trainConfigSchema } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { makeBatch, predictProbabilities } from "../src/batches";
 
@@ -44,6 +49,7 @@ const { values: opts } = parseArgs({
     epoch: { type: "boolean", default: false },
     "no-torch": { type: "boolean", default: false },
     dropout: { type: "string" },
+    architectures: { type: "string", default: "reference-cnn,resnet-small" },
     "infer-images": { type: "string", default: "10000" },
     json: { type: "string" },
     help: { type: "boolean", default: false },
@@ -53,6 +59,7 @@ if (opts.help) {
   console.log(
     "pnpm bench:compare [--backend auto|native|wasm|cpu] [--batches 300] [--warmup 300] [--runs 3] [--threads N] [--fixed-threads]\n" +
       "                   [--torch-threads 2,1] [--epoch] [--no-torch] [--dropout 0.4] [--json out.json]\n" +
+      "                   [--architectures reference-cnn,resnet-small]\n" +
         "                   [--max-runs 12] [--quiet-load 0.2] [--keep-busy]",
   );
   process.exit(0);
@@ -83,7 +90,7 @@ async function useBackend(pref: string): Promise<{ backend: string; note: string
   if (pref === "native" || pref === "auto") {
     let reason: string;
     try {
-      const { registerNativeBackend } = await import("@fmnist/native-cpu");
+      const { registerNativeBackend } = await import("@fmnist/backends/native");
       const r = await registerNativeBackend({ threads, adaptiveThreads: opts["fixed-threads"] ? false : undefined });
       if (r.ok && (await tf.setBackend("native"))) {
         await tf.ready();
@@ -91,18 +98,23 @@ async function useBackend(pref: string): Promise<{ backend: string; note: string
       }
       reason = r.ok ? "tf.setBackend('native') failed" : r.reason;
     } catch (e) {
-      reason = `@fmnist/native-cpu is not installed (${(e as Error).message.split("\n")[0]})`;
+      reason = `@fmnist/backends is not installed (${(e as Error).message.split("\n")[0]})`;
     }
     if (pref === "native") throw new Error(`backend "native" is not available: ${reason}`);
     console.log(`native backend not available: ${reason}`);
   }
-  const { selectBackend } = await import("../src/backend/select-backend");
+  const { selectBackend } = await import("@fmnist/backends");
   const sel = await selectBackend(pref as "auto" | "wasm" | "cpu");
   return { backend: sel.backend, note: sel.note };
 }
 
-function compiledModel(modelSeed: number) {
-  const model = buildModel("reference-cnn", { seed: modelSeed, dropout });
+const architectures = opts.architectures.split(",").filter(Boolean) as ArchitectureName[];
+for (const a of architectures) if (!ARCHITECTURE_INFO[a]) throw new Error(`unknown architecture "${a}"; known: ${Object.keys(ARCHITECTURE_INFO).join(", ")}`);
+
+/** --dropout applies to the reference CNN (the trainer's default); the other architectures keep
+ * their builder's rate, which PyTorch is given too. */
+function compiledModel(modelSeed: number, architecture: ArchitectureName = "reference-cnn") {
+  const model = buildModel(architecture, { seed: modelSeed, ...(architecture === "reference-cnn" ? { dropout } : {}) });
   model.compile({ optimizer: tf.train.adam(defaults.learningRate), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
   return model;
 }
@@ -219,7 +231,7 @@ async function main() {
   console.log(`machine: ${cpu}, ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   console.log(`ours: tfjs ${tf.version.tfjs}, backend ${sel.backend} (${sel.note})`);
   console.log(`data: ${data.train.count} train / ${data.test.count} test images from ${data.dir}`);
-  console.log(`model: reference-cnn, dropout ${dropout}, batch ${BATCH}, Adam lr ${defaults.learningRate}; ${batches} timed batches after ${warmup} warm-up, ${runs} run(s)`);
+  console.log(`models: ${architectures.join(", ")}; batch ${BATCH}, Adam lr ${defaults.learningRate}; ${batches} timed batches after ${warmup} warm-up (reference-cnn), ${runs} run(s)`);
 
   // PyTorch
   let torch: Torch | undefined;
@@ -246,140 +258,176 @@ async function main() {
   }
 
   try {
-    // Ours: warm-up, then timed runs interleaved with PyTorch's.
-    const model = compiledModel(seed);
     const n = data.train.count;
-    let cursor = 0;
-    const trainBatches = async (count: number) => {
-      let loss = 0;
-      let acc = 0;
-      for (let b = 0; b < count; b++) {
-        if (cursor + BATCH > n) cursor = 0;
-        const { xs, ys } = makeBatch(data.train.images, data.train.labels, cursor, cursor + BATCH);
-        cursor += BATCH;
-        [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
-        xs.dispose();
-        ys.dispose();
-      }
-      return { loss, acc };
-    };
-    const timeOurs = async () => {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      const r = await trainBatches(batches);
-      const secs = (performance.now() - t0) / 1000;
-      const c = process.cpuUsage(c0);
-      return { imgsPerSec: (batches * BATCH) / secs, cpuSeconds: (c.user + c.system) / 1e6, seconds: secs, ...r };
-    };
-    const inferOurs = async () => {
-      const count = Math.min(inferImages, data.test.count);
-      const images = data.test.images.subarray(0, count * IMAGE_PIXELS);
-      const labels = data.test.labels.subarray(0, count);
-      await predictProbabilities(model, images.subarray(0, 500 * IMAGE_PIXELS), labels.subarray(0, 500)); // warm-up
-      const t0 = performance.now();
-      await predictProbabilities(model, images, labels);
-      return { imgsPerSec: count / ((performance.now() - t0) / 1000) };
-    };
-
-    process.stdout.write("warming up...");
-    await trainBatches(Math.max(1, warmup));
-    const tensorsBefore = tf.memory().numTensors;
-    for (const t of torch ? torchThreads : []) await torch?.call({ cmd: "train", threads: t, batches: 0, warmup });
-    console.log(" done");
-
-    type Row = {
-      ours: number;
-      oursCpu: number;
-      oursInfer: number;
-      torch: Record<number, number>;
-      torchInfer: Record<number, number>;
-      /** Cores used by other processes during the run (undefined where /proc is missing). */
-      otherLoad?: number;
-      quiet: boolean;
-    };
-    const all: Row[] = [];
-    // A run counts when other processes used less than `quietLoad` cores during it: on a shared
-    // machine a busy neighbour stalls every multi-threaded region (PyTorch's and ours alike), so
-    // busy runs are reported but not used, and more runs are made, up to --max-runs.
-    const maxRuns = Math.max(runs, Number(opts["max-runs"] ?? runs * 4));
-    const quietLoad = Number(opts["quiet-load"]);
-    for (let r = 0; r < maxRuns && all.filter((x) => x.quiet).length < runs; r++) {
-      const before = cpuSample(torch?.pid);
-      const ours = await timeOurs();
-      const oursInfer = await inferOurs();
-      const row: Row = { ours: ours.imgsPerSec, oursCpu: ours.cpuSeconds / ours.seconds, oursInfer: oursInfer.imgsPerSec, torch: {}, torchInfer: {}, quiet: true };
-      for (const t of torch ? torchThreads : []) {
-        const tr = await torch!.call({ cmd: "train", threads: t, batches });
-        const ti = await torch!.call({ cmd: "infer", threads: t, images: inferImages });
-        row.torch[t] = tr.imgsPerSec;
-        row.torchInfer[t] = ti.imgsPerSec;
-      }
-      row.otherLoad = otherLoad(before, cpuSample(torch?.pid));
-      row.quiet = row.otherLoad === undefined || row.otherLoad < quietLoad || opts["keep-busy"] === true;
-      all.push(row);
-      const parts = [`run ${r + 1}: ours ${fmt(row.ours)} img/s train (${row.oursCpu.toFixed(2)} cores busy), ${fmt(row.oursInfer)} img/s inference`];
-      for (const t of Object.keys(row.torch).map(Number)) {
-        parts.push(`PyTorch ${t}T ${fmt(row.torch[t])} train / ${fmt(row.torchInfer[t])} infer`);
-      }
-      if (row.torch[2] ?? row.torch[torchThreads[0]]) parts.push(`ratio ${(row.ours / (row.torch[2] ?? row.torch[torchThreads[0]])).toFixed(2)}`);
-      if (row.otherLoad !== undefined) parts.push(`other processes ${row.otherLoad.toFixed(2)} cores${row.quiet ? "" : " (busy: not counted)"}`);
-      console.log(parts.join("; "));
-    }
-    const quietRows = all.filter((x) => x.quiet);
-    const rows = quietRows.length > 0 ? quietRows : all;
-    if (quietRows.length < runs) {
-      console.log(
-        `warning: only ${quietRows.length} of ${all.length} runs had the machine to themselves (other processes < ${quietLoad} cores); ` +
-          `${quietRows.length ? "the summary uses those" : "the summary uses all runs"}. Numbers from a busy machine understate multi-threaded speeds.`,
-      );
-    }
-    const tensorsAfter = tf.memory().numTensors;
-
-    const summary: Record<string, unknown> = {
-      backend: sel.backend,
-      note: sel.note,
-      batches,
-      warmup,
-      runs,
-      countedRuns: rows.length,
-      allRuns: all.length,
-      ours: { trainImgsPerSec: median(rows.map((r) => r.ours)), inferImgsPerSec: median(rows.map((r) => r.oursInfer)), coresBusy: median(rows.map((r) => r.oursCpu)) },
-      torch: Object.fromEntries(
-        (torch ? torchThreads : []).map((t) => [t, { trainImgsPerSec: median(rows.map((r) => r.torch[t])), inferImgsPerSec: median(rows.map((r) => r.torchInfer[t])) }]),
-      ),
-      runsDetail: all,
-      tensorsLeaked: tensorsAfter - tensorsBefore,
-      loadAverage: loadavg(),
-    };
-    const o = summary.ours as { trainImgsPerSec: number; inferImgsPerSec: number; coresBusy: number };
+    const summaries: Record<string, unknown>[] = [];
+    for (const architecture of architectures) summaries.push(await benchArchitecture(architecture));
+    const summary: Record<string, unknown> = { ...summaries[0], architectures: summaries };
     console.log("");
-    console.log(`median of ${rows.length} run(s), ${batches} batches of ${BATCH} each:`);
-    console.log(`  ours (${sel.backend})      train ${fmt(o.trainImgsPerSec).padStart(7)} img/s   inference ${fmt(o.inferImgsPerSec).padStart(7)} img/s   (${o.coresBusy.toFixed(2)} cores busy)`);
-    const tt = summary.torch as Record<number, { trainImgsPerSec: number; inferImgsPerSec: number }>;
-    for (const t of Object.keys(tt).map(Number)) {
-      console.log(`  PyTorch ${t} thread(s)  train ${fmt(tt[t].trainImgsPerSec).padStart(7)} img/s   inference ${fmt(tt[t].inferImgsPerSec).padStart(7)} img/s`);
-    }
-    const ref = tt[2] ?? tt[torchThreads[0]];
-    if (ref) {
-      const ratios = rows.map((r) => r.ours / (r.torch[2] ?? r.torch[torchThreads[0]]));
-      summary.ratio = median(ratios);
-      summary.inferRatio = o.inferImgsPerSec / ref.inferImgsPerSec;
+    for (const sm of summaries) {
+      const r = sm.ratio as number | undefined;
+      const goal = sm.architecture === "reference-cnn" ? 2.0 : 1.5;
       console.log(
-        `  ratio ours / PyTorch(${tt[2] ? 2 : torchThreads[0]} threads): training ${(summary.ratio as number).toFixed(2)}x (median of per-run ratios), inference ${(summary.inferRatio as number).toFixed(2)}x`,
+        `${String(sm.architecture).padEnd(18)} ours ${fmt((sm.ours as { trainImgsPerSec: number }).trainImgsPerSec).padStart(6)} img/s train` +
+          (r !== undefined ? `, ratio vs PyTorch ${r.toFixed(2)}x (goal >= ${goal.toFixed(1)}x: ${r >= goal ? "met" : "NOT met"})` : "") +
+          (sm.ratioPerCpuSecond !== undefined ? `, per CPU-second ${(sm.ratioPerCpuSecond as number).toFixed(2)}x` : ""),
       );
     }
-    if (sel.backend === "native") {
-      const { nativeThreadInfo } = await import("@fmnist/native-cpu");
-      const ti = nativeThreadInfo();
-      if (ti) {
-        summary.threads = ti;
+
+    async function benchArchitecture(architecture: ArchitectureName): Promise<Record<string, unknown>> {
+      // Ours: warm-up, then timed runs interleaved with PyTorch's.
+      const scale = Math.min(1, ARCHITECTURE_INFO["reference-cnn"].flops / ARCHITECTURE_INFO[architecture].flops);
+      const batches = Math.max(Math.min(30, Number(opts.batches)), Math.round(Number(opts.batches) * scale));
+      const warmup = Math.round(Number(opts.warmup) * scale);
+      const model = compiledModel(seed, architecture);
+      const rate = (model.layers.find((l) => l.getClassName() === "Dropout")?.getConfig().rate as number | undefined) ?? 0;
+      const arch = { architecture, dropout: rate };
+      console.log(`\n${architecture}: ${ARCHITECTURE_INFO[architecture].params.toLocaleString("en-US")} parameters, dropout ${rate}; ${batches} timed batches after ${warmup} warm-up`);
+      let cursor = 0;
+      const trainBatches = async (count: number) => {
+        let loss = 0;
+        let acc = 0;
+        for (let b = 0; b < count; b++) {
+          if (cursor + BATCH > n) cursor = 0;
+          const { xs, ys } = makeBatch(data.train.images, data.train.labels, cursor, cursor + BATCH);
+          cursor += BATCH;
+          [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
+          xs.dispose();
+          ys.dispose();
+        }
+        return { loss, acc };
+      };
+      const timeOurs = async () => {
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        const r = await trainBatches(batches);
+        const secs = (performance.now() - t0) / 1000;
+        const c = process.cpuUsage(c0);
+        return { imgsPerSec: (batches * BATCH) / secs, cpuSeconds: (c.user + c.system) / 1e6, seconds: secs, ...r };
+      };
+      const inferOurs = async () => {
+        const count = Math.min(inferImages, data.test.count);
+        const images = data.test.images.subarray(0, count * IMAGE_PIXELS);
+        const labels = data.test.labels.subarray(0, count);
+        await predictProbabilities(model, images.subarray(0, 500 * IMAGE_PIXELS), labels.subarray(0, 500)); // warm-up
+        const t0 = performance.now();
+        await predictProbabilities(model, images, labels);
+        return { imgsPerSec: count / ((performance.now() - t0) / 1000) };
+      };
+
+      process.stdout.write("warming up...");
+      await trainBatches(Math.max(1, warmup));
+      const tensorsBefore = tf.memory().numTensors;
+      for (const t of torch ? torchThreads : []) await torch?.call({ cmd: "train", threads: t, batches: 0, warmup, ...arch });
+      console.log(" done");
+
+      type Row = {
+        ours: number;
+        oursCpu: number;
+        oursInfer: number;
+        torch: Record<number, number>;
+        torchInfer: Record<number, number>;
+        /** Cores each PyTorch run kept busy (CPU seconds / wall seconds). */
+        torchCpu: Record<number, number>;
+        /** Cores used by other processes during the run (undefined where /proc is missing). */
+        otherLoad?: number;
+        quiet: boolean;
+      };
+      const all: Row[] = [];
+      // A run counts when other processes used less than `quietLoad` cores during it: on a shared
+      // machine a busy neighbour stalls every multi-threaded region (PyTorch's and ours alike), so
+      // busy runs are reported but not used, and more runs are made, up to --max-runs.
+      const maxRuns = Math.max(runs, Number(opts["max-runs"] ?? runs * 4));
+      const quietLoad = Number(opts["quiet-load"]);
+      for (let r = 0; r < maxRuns && all.filter((x) => x.quiet).length < runs; r++) {
+        const before = cpuSample(torch?.pid);
+        const ours = await timeOurs();
+        const oursInfer = await inferOurs();
+        const row: Row = { ours: ours.imgsPerSec, oursCpu: ours.cpuSeconds / ours.seconds, oursInfer: oursInfer.imgsPerSec, torch: {}, torchInfer: {}, torchCpu: {}, quiet: true };
+        for (const t of torch ? torchThreads : []) {
+          const tr = await torch!.call({ cmd: "train", threads: t, batches, ...arch });
+          const ti = await torch!.call({ cmd: "infer", threads: t, images: inferImages, ...arch });
+          row.torch[t] = tr.imgsPerSec;
+          row.torchCpu[t] = tr.cpuSeconds / tr.seconds;
+          row.torchInfer[t] = ti.imgsPerSec;
+        }
+        row.otherLoad = otherLoad(before, cpuSample(torch?.pid));
+        row.quiet = row.otherLoad === undefined || row.otherLoad < quietLoad || opts["keep-busy"] === true;
+        all.push(row);
+        const parts = [`run ${r + 1}: ours ${fmt(row.ours)} img/s train (${row.oursCpu.toFixed(2)} cores busy), ${fmt(row.oursInfer)} img/s inference`];
+        for (const t of Object.keys(row.torch).map(Number)) {
+          parts.push(`PyTorch ${t}T ${fmt(row.torch[t])} train (${row.torchCpu[t].toFixed(2)} cores busy) / ${fmt(row.torchInfer[t])} infer`);
+        }
+        if (row.torch[2] ?? row.torch[torchThreads[0]]) parts.push(`ratio ${(row.ours / (row.torch[2] ?? row.torch[torchThreads[0]])).toFixed(2)}`);
+        if (row.otherLoad !== undefined) parts.push(`other processes ${row.otherLoad.toFixed(2)} cores${row.quiet ? "" : " (busy: not counted)"}`);
+        console.log(parts.join("; "));
+      }
+      const quietRows = all.filter((x) => x.quiet);
+      const rows = quietRows.length > 0 ? quietRows : all;
+      if (quietRows.length < runs) {
         console.log(
-          `  native threads: ${ti.current} of ${ti.max} at the end (${ti.adaptive ? `adaptive, ${ti.switches} switch(es); other processes used ${ti.otherLoad.toFixed(2)} cores in the last window` : "fixed"})`,
+          `warning: only ${quietRows.length} of ${all.length} runs had the machine to themselves (other processes < ${quietLoad} cores); ` +
+            `${quietRows.length ? "the summary uses those" : "the summary uses all runs"}. Numbers from a busy machine understate multi-threaded speeds.`,
         );
       }
+      const tensorsAfter = tf.memory().numTensors;
+
+      const summary: Record<string, unknown> = {
+        architecture,
+        backend: sel.backend,
+        note: sel.note,
+        batches,
+        warmup,
+        runs,
+        countedRuns: rows.length,
+        allRuns: all.length,
+        ours: { trainImgsPerSec: median(rows.map((r) => r.ours)), inferImgsPerSec: median(rows.map((r) => r.oursInfer)), coresBusy: median(rows.map((r) => r.oursCpu)) },
+        torch: Object.fromEntries(
+          (torch ? torchThreads : []).map((t) => [t, { trainImgsPerSec: median(rows.map((r) => r.torch[t])), inferImgsPerSec: median(rows.map((r) => r.torchInfer[t])) }]),
+        ),
+        runsDetail: all,
+        tensorsLeaked: tensorsAfter - tensorsBefore,
+        loadAverage: loadavg(),
+      };
+      const o = summary.ours as { trainImgsPerSec: number; inferImgsPerSec: number; coresBusy: number };
+      console.log("");
+      console.log(`${architecture}: median of ${rows.length} run(s), ${batches} batches of ${BATCH} each:`);
+      console.log(`  ours (${sel.backend})      train ${fmt(o.trainImgsPerSec).padStart(7)} img/s   inference ${fmt(o.inferImgsPerSec).padStart(7)} img/s   (${o.coresBusy.toFixed(2)} cores busy)`);
+      const tt = summary.torch as Record<number, { trainImgsPerSec: number; inferImgsPerSec: number }>;
+      for (const t of Object.keys(tt).map(Number)) {
+        console.log(`  PyTorch ${t} thread(s)  train ${fmt(tt[t].trainImgsPerSec).padStart(7)} img/s   inference ${fmt(tt[t].inferImgsPerSec).padStart(7)} img/s`);
+      }
+      // On a shared machine both sides get only part of a core: training images per CPU-second
+      // compares the work each does per image, whatever share of the machine it got.
+      const tRef = tt[2] ? 2 : torchThreads[0];
+      if (torch && rows.every((r) => r.torchCpu[tRef] > 0 && r.oursCpu > 0)) {
+        summary.ratioPerCpuSecond = median(rows.map((r) => r.ours / r.oursCpu / (r.torch[tRef] / r.torchCpu[tRef])));
+        console.log(
+          `  per CPU-second: ours ${fmt(median(rows.map((r) => r.ours / r.oursCpu)))} img/s, PyTorch(${tRef}T) ${fmt(median(rows.map((r) => r.torch[tRef] / r.torchCpu[tRef])))} img/s: ${(summary.ratioPerCpuSecond as number).toFixed(2)}x`,
+        );
+      }
+      const ref = tt[2] ?? tt[torchThreads[0]];
+      if (ref) {
+        const ratios = rows.map((r) => r.ours / (r.torch[2] ?? r.torch[torchThreads[0]]));
+        summary.ratio = median(ratios);
+        summary.inferRatio = o.inferImgsPerSec / ref.inferImgsPerSec;
+        console.log(
+          `  ratio ours / PyTorch(${tt[2] ? 2 : torchThreads[0]} threads): training ${(summary.ratio as number).toFixed(2)}x (median of per-run ratios), inference ${(summary.inferRatio as number).toFixed(2)}x`,
+        );
+      }
+      if (sel.backend === "native") {
+        const { nativeThreadInfo } = await import("@fmnist/backends/native");
+        const ti = nativeThreadInfo();
+        if (ti) {
+          summary.threads = ti;
+          console.log(
+            `  native threads: ${ti.current} of ${ti.max} at the end (${ti.adaptive ? `adaptive, ${ti.switches} switch(es); other processes used ${ti.otherLoad.toFixed(2)} cores in the last window` : "fixed"})`,
+          );
+        }
+      }
+      console.log(`  tensors after the runs: ${tensorsAfter - tensorsBefore >= 0 ? "+" : ""}${tensorsAfter - tensorsBefore} (flat = no leak); load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+      model.dispose();
+      return summary;
     }
-    console.log(`  tensors after the runs: ${tensorsAfter - tensorsBefore >= 0 ? "+" : ""}${tensorsAfter - tensorsBefore} (flat = no leak); load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-    model.dispose();
 
     if (opts.epoch) {
       console.log("\none epoch from a fresh model (seeded shuffle), then test accuracy:");

@@ -1,10 +1,16 @@
 #!/usr/bin/python3
-"""PyTorch side of `pnpm bench:compare`: the reference CNN, trained and run the same way as ours.
+"""PyTorch side of `pnpm bench:compare`: the reference CNN, resnet-small and reference-cnn-bn,
+trained and run the same way as ours.
 
 Same architecture as @fmnist/model's reference-cnn (Conv2D 32/64/128 3x3 valid + ReLU, 2x2 max
 pools, dropout, Dense 128 ReLU, Dense 10 softmax), Glorot-uniform kernels and zero biases (the
 Keras defaults), dropout as given (the trainer's default 0.5), Adam(lr 1e-3, eps 1e-7 as tfjs), categorical cross-entropy, batch 64, and per
 batch the loss and accuracy read back to the host, as tfjs's trainOnBatch does.
+
+resnet-small and reference-cnn-bn as @fmnist/model builds them: convolutions without bias, then
+BatchNorm (Keras defaults: epsilon 1e-3, momentum 0.99, i.e. PyTorch momentum 0.01), 'same'
+padding as k // 2 (for the stride-2 3x3 convolutions TensorFlow pads 0 before / 1 after, PyTorch 1
+on both sides: same output shape and work, one pixel's shift), global average pooling.
 
 Data comes from raw uint8 files written by compare.ts (the checksum-verified arrays of
 @fmnist/data), so both sides train on exactly the same bytes.
@@ -65,6 +71,78 @@ class ReferenceCNN(nn.Module):
         return self.d2(x)  # logits; softmax + categorical cross-entropy in the loss
 
 
+def glorot(*modules):
+    for m in modules:
+        nn.init.xavier_uniform_(m.weight)  # Keras glorot_uniform
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+
+class ConvBN(nn.Module):
+    """Conv2D(useBias false, padding same) > BatchNormalization, as @fmnist/model builds it."""
+
+    def __init__(self, cin, cout, k, stride=1, padding=None):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, k, stride, k // 2 if padding is None else padding, bias=False)
+        self.bn = nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)
+        glorot(self.conv)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.a = ConvBN(cin, cout, 3, stride)
+        self.b = ConvBN(cout, cout, 3)
+        self.proj = ConvBN(cin, cout, 1, stride) if stride != 1 or cin != cout else None
+
+    def forward(self, x):
+        y = self.b(F.relu(self.a(x)))
+        return F.relu(y + (self.proj(x) if self.proj is not None else x))
+
+
+class ResNetSmall(nn.Module):
+    def __init__(self, dropout=0.2):
+        super().__init__()
+        self.stem = ConvBN(1, 16, 3)
+        blocks, cin = [], 16
+        for cout, stride in [(16, 1), (16, 1), (32, 2), (32, 1), (64, 2), (64, 1)]:
+            blocks.append(Block(cin, cout, stride))
+            cin = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(64, 10)
+        glorot(self.fc)
+
+    def forward(self, x):
+        x = self.blocks(F.relu(self.stem(x)))
+        return self.fc(self.drop(x.mean((2, 3))))
+
+
+class ReferenceCNNBN(nn.Module):
+    def __init__(self, dropout=0.4):
+        super().__init__()
+        self.c1 = ConvBN(1, 32, 3, padding=0)
+        self.c2 = ConvBN(32, 64, 3, padding=0)
+        self.c3 = ConvBN(64, 128, 3, padding=0)
+        self.drop = nn.Dropout(dropout)
+        self.d1 = nn.Linear(3 * 3 * 128, 128)
+        self.d2 = nn.Linear(128, 10)
+        glorot(self.d1, self.d2)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.c1(x)), 2)
+        x = F.max_pool2d(F.relu(self.c2(x)), 2)
+        x = F.relu(self.c3(x))
+        x = self.drop(torch.flatten(x, 1))
+        return self.d2(F.relu(self.d1(x)))
+
+
+ARCHITECTURES = {"reference-cnn": ReferenceCNN, "resnet-small": ResNetSmall, "reference-cnn-bn": ReferenceCNNBN}
+
+
 class Runner:
     def __init__(self, data_dir, seed=1, channels_last=False, dropout=0.5):
         self.dropout = dropout
@@ -81,19 +159,22 @@ class Runner:
         self.models = {}
         self.cursor = 0
 
-    def fresh(self, seed):
+    def fresh(self, seed, architecture="reference-cnn", dropout=None):
         torch.manual_seed(seed)
-        model = ReferenceCNN(self.dropout)
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"no PyTorch model for {architecture}; known: {', '.join(ARCHITECTURES)}")
+        model = ARCHITECTURES[architecture](self.dropout if dropout is None else dropout)
         if self.channels_last:
             model = model.to(memory_format=torch.channels_last)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
         return model, opt
 
-    def state(self, threads):
-        # One model per thread count, kept across runs like our side's model.
-        if threads not in self.models:
-            self.models[threads] = self.fresh(self.seed)
-        return self.models[threads]
+    def state(self, threads, architecture="reference-cnn", dropout=None):
+        # One model per architecture and thread count, kept across runs like our side's model.
+        key = (architecture, threads)
+        if key not in self.models:
+            self.models[key] = self.fresh(self.seed, architecture, dropout)
+        return self.models[key]
 
     def step(self, model, opt, x, y):
         if self.channels_last:
@@ -106,9 +187,9 @@ class Runner:
         acc = (logits.argmax(1) == y).float().mean()
         return loss.item(), acc.item()
 
-    def train(self, threads, batches, warmup=0):
+    def train(self, threads, batches, warmup=0, architecture="reference-cnn", dropout=None):
         torch.set_num_threads(threads)
-        model, opt = self.state(threads)
+        model, opt = self.state(threads, architecture, dropout)
         model.train()
         n = self.xtr.shape[0]
 
@@ -131,9 +212,9 @@ class Runner:
         cpu = time.process_time() - cpu0
         return {"imgsPerSec": batches * BATCH / secs, "seconds": secs, "cpuSeconds": cpu, "loss": loss, "accuracy": acc, "threads": threads}
 
-    def infer(self, threads, images=10000, batch=500, repeats=1):
+    def infer(self, threads, images=10000, batch=500, repeats=1, architecture="reference-cnn", dropout=None):
         torch.set_num_threads(threads)
-        model, _ = self.state(threads)
+        model, _ = self.state(threads, architecture, dropout)
         model.eval()
         x = self.xte[:images]
         if self.channels_last:

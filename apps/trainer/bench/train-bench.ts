@@ -1,6 +1,6 @@
 /**
  * Training / inference throughput of the reference CNN on one tfjs backend (default wasm, with the
- * gradient kernels from src/backend/wasm-gradients.ts). `pnpm bench` runs it once per backend.
+ * gradient kernels from @fmnist/backends/wasm). `pnpm bench` runs it once per backend.
  *
  *   npx tsx bench/train-bench.ts [--backend wasm] [--batches 40] [--warmup 5] [--profile 3] [--no-kernels]
  *
@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import { buildModel } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-import { type BackendPreference, selectBackend } from "../src/backend/select-backend";
+import { type BackendPreference, selectBackend } from "@fmnist/backends";
 
 const { values: opts } = parseArgs({
   options: {

@@ -14,7 +14,7 @@ import { createDb } from "@fmnist/db/client";
 import { artifactsDir } from "@fmnist/db/config";
 import { accuracy, argmaxRows } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../src/backend/select-backend";
+import { selectBackend } from "@fmnist/backends";
 import { predictProbabilities } from "../src/batches";
 
 const runId = process.argv[2];

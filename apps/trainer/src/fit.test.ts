@@ -3,7 +3,7 @@ import { FIXTURE_DIR, gather, readDataset, stratifiedSplit } from "@fmnist/data"
 import { ARCHITECTURE_NAMES, buildModel, learningRateAt } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "./backend/select-backend";
+import { selectBackend } from "@fmnist/backends";
 import { BestCheckpoint, type Callback, DecoupledWeightDecay, EarlyStopping, FitStopped, fit, LearningRateSchedule } from "./fit";
 
 const data = readDataset(FIXTURE_DIR);

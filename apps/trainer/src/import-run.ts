@@ -8,7 +8,7 @@ import { createImportedRun, failRun, recordProgress, startRun } from "@fmnist/db
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
 import { type ImportedKerasModel, importedRunFields, importKerasModel, type KerasFormat, sourceFileName } from "@fmnist/keras-import";
 import type { BackendPreference } from "@fmnist/model/train-config";
-import { selectBackend } from "./backend/select-backend";
+import { selectBackend } from "@fmnist/backends";
 import { codeVersion } from "./code-version";
 import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 

@@ -4,7 +4,7 @@ import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
 import { createRun, failRun, markCancelled, recordEpoch, recordProgress, recordResolved, startHeartbeat, startRun } from "@fmnist/db/runs";
 import { buildModel, learningRateAt, type TrainConfig } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "./backend/select-backend";
+import { selectBackend } from "@fmnist/backends";
 import { codeVersion } from "./code-version";
 import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 import {

@@ -1,4 +1,4 @@
-// The fastest tfjs backend this server process can run: the oneDNN addon of @fmnist/native-cpu
+// The fastest tfjs backend this server process can run: the oneDNN addon of @fmnist/backends
 // where it was built, else wasm (XNNPACK, SIMD), else the pure-JS cpu backend.
 // FMNIST_SERVE_BACKEND=native|wasm|cpu forces one.
 import { existsSync } from "node:fs";
@@ -13,11 +13,11 @@ export interface ServingBackend {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
 
 /** The addon file, found from the working directory (apps/web under `next start`, the repo root in
- * scripts): the bundled copy of @fmnist/native-cpu cannot locate it from its own URL. */
+ * scripts): the bundled copy of @fmnist/backends cannot locate it from its own URL. */
 function findAddon(): string | null {
   let dir = process.cwd();
   for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, "packages", "native-cpu", "build", "Release", "native_cpu.node");
+    const candidate = join(dir, "packages", "backends", "build", "Release", "native_cpu.node");
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
@@ -27,10 +27,10 @@ function findAddon(): string | null {
 async function tryNative(): Promise<string> {
   if (!process.env.FMNIST_NATIVE_CPU_ADDON) {
     const found = findAddon();
-    if (!found) throw new Error("the @fmnist/native-cpu addon is not built (packages/native-cpu/build/Release/native_cpu.node)");
+    if (!found) throw new Error("the @fmnist/backends addon is not built (packages/backends/build/Release/native_cpu.node)");
     process.env.FMNIST_NATIVE_CPU_ADDON = resolve(found);
   }
-  const { registerNativeBackend } = await import("@fmnist/native-cpu");
+  const { registerNativeBackend } = await import("@fmnist/backends/native");
   const r = await registerNativeBackend();
   if (!r.ok) throw new Error(r.reason);
   if (!(await tf.setBackend("native"))) throw new Error("the native backend did not start");

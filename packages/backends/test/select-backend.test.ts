@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ModuleImporter, selectBackend } from "./select-backend";
+import { type ModuleImporter, selectBackend } from "../src/select-backend";
 
 /** An importer for which no optional package is installed (as on this machine). */
 const nothingInstalled: ModuleImporter = async (name) => {
@@ -37,7 +37,7 @@ describe("selectBackend", () => {
   it("auto with the real importer on this machine (no tfjs-node installed) picks native where its addon built, else wasm", async () => {
     const r = await selectBackend("auto");
     if (r.backend === "tensorflow") return; // someone installed tfjs-node: nothing to check here
-    const addonBuilt = existsSync(fileURLToPath(new URL("../../../../packages/native-cpu/build/Release/native_cpu.node", import.meta.url)));
+    const addonBuilt = existsSync(fileURLToPath(new URL("../build/Release/native_cpu.node", import.meta.url)));
     expect(r.backend).toBe(addonBuilt ? "native" : "wasm");
     expect(r.note).toMatch(/tfjs-node-gpu not installed/);
   });

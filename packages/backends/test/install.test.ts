@@ -32,7 +32,7 @@ describe("optional native addon", () => {
     vi.resetModules();
     vi.stubEnv("FMNIST_NATIVE_CPU_ADDON", "/nonexistent/native_cpu.node");
     try {
-      const { registerNativeBackend } = await import("../src/index");
+      const { registerNativeBackend } = await import("../src/native/index");
       const r = await registerNativeBackend();
       expect(r.ok).toBe(false);
       if (!r.ok) {

@@ -19,12 +19,12 @@ const backend = arg("backend", "native");
 const config = trainConfigSchema.parse({ name: "reference-run", epochs: Number(arg("epochs", "20")) });
 
 if (backend === "native") {
-  const { registerNativeBackend } = await import("../src/index");
+  const { registerNativeBackend } = await import("../src/native/index");
   const r = await registerNativeBackend({ threads: args.includes("--threads") ? Number(arg("threads", "2")) : undefined });
   if (!r.ok) throw new Error(r.reason);
   console.log(r.info);
 } else if (backend === "wasm") {
-  const { registerWasmGradientKernels } = await import("../../../apps/trainer/src/backend/wasm-gradients");
+  const { registerWasmGradientKernels } = await import("../src/wasm/wasm-gradients");
   registerWasmGradientKernels();
 }
 if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to start`);

@@ -6,10 +6,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kernelStats, registerNativeBackend, resetKernelStats } from "../src/index";
+import { kernelStats, registerNativeBackend, resetKernelStats } from "../src/native/index";
 
 const reg = await registerNativeBackend({ threads: 2 });
-if (!reg.ok) console.warn(`native-cpu tests skipped: ${reg.reason}`);
+if (!reg.ok) console.warn(`native backend tests skipped: ${reg.reason}`);
 
 /** Deterministic pseudo-random floats in [-1, 1). */
 function rand(n: number, seed: number): Float32Array {
@@ -438,6 +438,92 @@ describe.skipIf(!reg.ok)("training on the native backend", () => {
     for (let i = 0; i < n.weights.length; i++) {
       const e = relErr(n.weights[i].values, c.weights[i].values);
       expect(e, `weight ${i} ${n.weights[i].shape}: relative error ${e}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  /** One SGD step of `build()` on native and on cpu (same inputs, same initial weights): the
+   * weights after it and the BatchNormalization layers' moving statistics within `tol`. */
+  async function sameStep(build: () => tf.LayersModel, inputShape: number[], tol: number) {
+    const n = inputShape.reduce((p, q) => p * q, 1);
+    const xv = rand(n, 90);
+    const yv = new Float32Array(inputShape[0] * 10);
+    for (let i = 0; i < inputShape[0]; i++) yv[i * 10 + ((i * 7) % 10)] = 1;
+    const step = async (backend: string) => {
+      await tf.setBackend(backend);
+      resetKernelStats();
+      const model = build();
+      model.compile({ optimizer: tf.train.sgd(0.1), loss: "categoricalCrossentropy" });
+      const xs = tf.tensor(xv, inputShape);
+      const ys = tf.tensor2d(yv, [inputShape[0], 10]);
+      const loss = (await model.trainOnBatch(xs, ys)) as number;
+      const weights = model.weights.map((lw) => lw.read()).map((w, i) => ({ name: model.weights[i].name, values: Float32Array.from(w.dataSync()), shape: w.shape }));
+      const stats = { native: new Map(kernelStats.native), fallback: new Map(kernelStats.fallback) };
+      tf.dispose([xs, ys]);
+      model.dispose();
+      return { loss, weights, stats };
+    };
+    const nat = await step("native");
+    const cpu = await step("cpu");
+    expect(Math.abs(nat.loss - cpu.loss)).toBeLessThanOrEqual(tol * Math.abs(cpu.loss));
+    expect(nat.weights.length).toBe(cpu.weights.length);
+    for (let i = 0; i < nat.weights.length; i++) {
+      const e = relErr(nat.weights[i].values, cpu.weights[i].values);
+      expect(e, `weight ${i} ${nat.weights[i].name} ${nat.weights[i].shape}: relative error ${e}`).toBeLessThanOrEqual(tol);
+    }
+    return nat.stats;
+  }
+
+  it("batch normalisation in training (fused statistics + normalisation, one-kernel gradient): one step of reference-cnn-bn equals the cpu backend's, moving statistics included", async () => {
+    const { buildModel } = await import("@fmnist/model");
+    const stats = await sameStep(() => buildModel("reference-cnn-bn", { seed: 6, dropout: 0 }), [3, 28, 28, 1], 1e-3);
+    expect(stats.native.get("FmnistBatchNormTrain")).toBe(3);
+    expect(stats.native.get("FmnistBatchNormGrad")).toBe(3);
+    expect(stats.native.get("FusedBatchNorm") ?? 0).toBe(0);
+  });
+
+  it("a residual block ('same' padding, stride 2, 1x1 projection, batch norm, residual add, global average pooling): one step equals the cpu backend's", async () => {
+    const build = () => {
+      const init = (seed: number) => ({ kernelInitializer: tf.initializers.glorotUniform({ seed }) });
+      const input = tf.input({ shape: [12, 12, 3] });
+      const bn = (x: tf.SymbolicTensor) => tf.layers.batchNormalization({}).apply(x) as tf.SymbolicTensor;
+      const conv = (x: tf.SymbolicTensor, filters: number, strides: number, kernelSize: number, seed: number) =>
+        tf.layers.conv2d({ filters, kernelSize, strides, padding: "same", useBias: false, ...init(seed) }).apply(x) as tf.SymbolicTensor;
+      const relu = (x: tf.SymbolicTensor) => tf.layers.activation({ activation: "relu" }).apply(x) as tf.SymbolicTensor;
+      const y = bn(conv(relu(bn(conv(input, 8, 2, 3, 1))), 8, 1, 3, 2));
+      const shortcut = bn(conv(input, 8, 2, 1, 3));
+      let x = relu(tf.layers.add().apply([y, shortcut]) as tf.SymbolicTensor);
+      x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+      const output = tf.layers.dense({ units: 10, activation: "softmax", ...init(4) }).apply(x) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: output });
+    };
+    const stats = await sameStep(build, [4, 12, 12, 3], 1e-3);
+    expect(stats.native.get("FmnistBatchNormGrad")).toBe(3);
+    expect(stats.native.get("Mean") ?? 0).toBeGreaterThan(0);
+    expect(stats.fallback.get("Mean") ?? 0).toBe(0);
+  });
+
+  it("the fused batch-norm gradient equals tfjs's composite one, including gradients that reach the batch statistics", async () => {
+    const { BATCH_NORM_TRAIN } = await import("../src/native/kernels");
+    const x = () => tf.tensor4d(rand(4 * 3 * 5 * 6, 91), [4, 3, 5, 6]);
+    const gamma = () => tf.tensor1d(rand(6, 92).map((v) => v + 1.5));
+    const beta = () => tf.tensor1d(rand(6, 93));
+    const w = () => tf.tensor4d(rand(4 * 3 * 5 * 6, 94), [4, 3, 5, 6]);
+    const cw = () => tf.tensor1d(rand(6, 95));
+    // A loss that uses y and, weighted, the batch mean and variance too.
+    const reference = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const m = tf.moments(a, [0, 1, 2]);
+      const y = tf.batchNorm(a, m.mean, m.variance, b, g, 1e-3);
+      return tf.add(tf.sum(tf.mul(y, w())), tf.sum(tf.mul(tf.add(m.mean, m.variance), cw())));
+    });
+    const fused = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: a, gamma: g, beta: b }, { epsilon: 1e-3 }) as tf.Tensor[];
+      return tf.add(tf.sum(tf.mul(y, w())), tf.sum(tf.mul(tf.add(mean, variance), cw())));
+    });
+    const ref = await on("cpu", () => reference([x(), gamma(), beta()]));
+    const got = await on("native", () => fused([x(), gamma(), beta()]));
+    for (let i = 0; i < 3; i++) {
+      const e = relErr(got[i].values, ref[i].values);
+      expect(e, `gradient ${i}: relative error ${e}`).toBeLessThanOrEqual(1e-4);
     }
   });
 

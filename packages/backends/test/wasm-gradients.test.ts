@@ -1,7 +1,7 @@
 import { buildModel } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerWasmGradientKernels, WASM_GRADIENT_KERNELS, wasmGradientKernelsRegistered } from "./wasm-gradients";
+import { registerWasmGradientKernels, WASM_GRADIENT_KERNELS, wasmGradientKernelsRegistered } from "../src/wasm/wasm-gradients";
 
 /** Max |a - b| over max |b|: the error relative to the reference's scale (elementwise relative
  * errors are meaningless for entries that are ~0). */

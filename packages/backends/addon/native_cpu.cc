@@ -1,4 +1,4 @@
-// Native float32 kernels for the tfjs "native" backend (@fmnist/native-cpu).
+// Native float32 kernels for the tfjs "native" backend (@fmnist/backends, src/native).
 //
 // Convolutions and GEMM run on oneDNN (libdnnl, OpenMP threads); pooling, elementwise ops,
 // reductions and the fused Adam step are plain C++ loops parallelised with OpenMP. Every function
@@ -25,10 +25,12 @@
 #include <vector>
 
 #include "oneapi/dnnl/dnnl.hpp"
+#include "modes.h"
 
 using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
+using namespace modes;
 
 // Hot loops that the baseline x86-64 build cannot vectorise well are compiled for AVX-512, AVX2
 // and baseline, and the best one is picked at load time (GCC function multi-versioning).
@@ -398,7 +400,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     const int64_t xs = p.n * p.h * p.w * p.c, ys = p.n * p.oh * p.ow * p.o, ws = p.kh * p.kw * p.c * p.o;
     ConvPrims& cp = conv_prims(p);
     auto& s = strm();
-    if (mode == 0) {
+    if (mode == CONV_FORWARD) {
       check_len(la, xs, "x");
       check_len(lb, ws, "filter");
       check_len(lo, ys, "y");
@@ -412,7 +414,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
         w = memory(cp.user_w_md, eng(), B);
       }
       cp.fwd.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
-    } else if (mode == 1) {
+    } else if (mode == CONV_INPUT_GRAD) {
       check_len(la, ys, "dy");
       check_len(lb, ws, "filter");
       check_len(lo, xs, "dx");
@@ -427,7 +429,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
         w = memory(cp.user_w_md, eng(), B);
       }
       cp.bd.execute(s, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dsrc}});
-    } else if (mode == 2) {
+    } else if (mode == CONV_FILTER_GRAD) {
       check_len(la, xs, "x");
       check_len(lb, ys, "dy");
       check_len(lo, ws, "dw");
@@ -472,11 +474,11 @@ napi_value ConvFused(napi_env env, napi_callback_info info) {
     Args a(env, info);
     int64_t mode = a.integer(0);
     ConvParams p = conv_params(a, 5);
-    bool relu = a.integer(6) == 1;
+    bool relu = a.integer(6) == ACT_RELU;
     maybe_adapt();
     const int64_t xs = p.n * p.h * p.w * p.c, ys = p.n * p.oh * p.ow * p.o, ws = p.kh * p.kw * p.c * p.o;
     auto& s = strm();
-    if (mode == 0) {
+    if (mode == CONV_FORWARD) {
       size_t lx, lw, ly;
       float* X = a.f32(1, &lx);
       float* Wt = a.f32(2, &lw);
@@ -498,7 +500,7 @@ napi_value ConvFused(napi_env env, napi_callback_info info) {
       std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
       if (Bias) args.emplace(DNNL_ARG_BIAS, memory(cp.bias_md, eng(), Bias));
       cp.fwd.execute(s, args);
-    } else if (mode == 1) {
+    } else if (mode == CONV_INPUT_GRAD) {
       size_t ldy, lw, ldx;
       float* DY = a.f32(1, &ldy);
       float* Wt = a.f32(2, &lw);
@@ -520,7 +522,7 @@ napi_value ConvFused(napi_env env, napi_callback_info info) {
         w = memory(cp.user_w_md, eng(), Wt);
       }
       cp.bd.execute(s, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dsrc}});
-    } else if (mode == 2) {
+    } else if (mode == CONV_FILTER_GRAD) {
       size_t lx, ldy, ldw;
       float* X = a.f32(1, &lx);
       float* DY = a.f32(2, &ldy);
@@ -545,22 +547,6 @@ napi_value ConvFused(napi_env env, napi_callback_info info) {
     }
     s.wait();
     return undef(env);
-  });
-}
-
-// Which implementation oneDNN picked for a geometry (for logs and PERF notes).
-napi_value ConvImpl(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    Args a(env, info);
-    ConvParams p = conv_params(a, 0);
-    ConvPrims& cp = conv_prims(p);
-    cp.ensure_bd();
-    cp.ensure_bw();
-    std::string s = std::string("fwd ") + cp.fpd.impl_info_str() + ", bwd_data " + cp.bdpd.impl_info_str() +
-                    ", bwd_weights " + cp.bwpd.impl_info_str();
-    napi_value out;
-    napi_create_string_utf8(env, s.c_str(), s.size(), &out);
-    return out;
   });
 }
 
@@ -613,14 +599,13 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
       float* row = C + r * cols;
       if (bias)
         for (int64_t j = 0; j < cols; j++) row[j] += bias[j];
-      if (act == 1)
+      if (act == ACT_RELU)
         for (int64_t j = 0; j < cols; j++) row[j] = row[j] > 0.f ? row[j] : (std::isnan(row[j]) ? row[j] : 0.f);
     }
     return undef(env);
   });
 }
 
-enum BinOp { ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5, SQDIFF = 6 };
 
 template <int OP>
 inline float bin(float x, float y) {
@@ -639,24 +624,24 @@ inline float bin(float x, float y) {
 // consecutive outputs (b is [M, 1] against a's [M, N]); 6: the same for a.
 template <int OP>
 void binary_loop(const float* A, const float* B, float* O, int64_t n, int mode, int64_t inner) {
-  if (mode == 0) {
+  if (mode == BCAST_SAME) {
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
     for (int64_t i = 0; i < n; i++) O[i] = bin<OP>(A[i], B[i]);
-  } else if (mode == 1) {
+  } else if (mode == BCAST_A_SCALAR) {
     const float s = A[0];
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
     for (int64_t i = 0; i < n; i++) O[i] = bin<OP>(s, B[i]);
-  } else if (mode == 2) {
+  } else if (mode == BCAST_B_SCALAR) {
     const float s = B[0];
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
     for (int64_t i = 0; i < n; i++) O[i] = bin<OP>(A[i], s);
-  } else if (mode == 5 || mode == 6) {
+  } else if (mode == BCAST_B_BLOCK || mode == BCAST_A_BLOCK) {
     // One operand holds one value per block of `inner` outputs ([M, 1] against [M, N]).
     const int64_t rows = n / inner;
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
     for (int64_t r = 0; r < rows; r++) {
       float* o = O + r * inner;
-      if (mode == 5) {
+      if (mode == BCAST_B_BLOCK) {
         const float* x = A + r * inner;
         const float y = B[r];
 #pragma omp simd
@@ -673,7 +658,7 @@ void binary_loop(const float* A, const float* B, float* O, int64_t n, int mode, 
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
     for (int64_t r = 0; r < rows; r++) {
       float* o = O + r * inner;
-      if (mode == 3) {
+      if (mode == BCAST_B_SUFFIX) {
         const float* x = A + r * inner;
 #pragma omp simd
         for (int64_t j = 0; j < inner; j++) o[j] = bin<OP>(x[j], B[j]);
@@ -699,13 +684,13 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     int64_t inner = a.integer(5);
     int64_t n = (int64_t)lo;
     switch (mode) {
-      case 0: check_len(la, n, "a"); check_len(lb, n, "b"); break;
-      case 1: check_len(la, 1, "a"); check_len(lb, n, "b"); break;
-      case 2: check_len(la, n, "a"); check_len(lb, 1, "b"); break;
-      case 3: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n, "a"); check_len(lb, inner, "b"); break;
-      case 4: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, inner, "a"); check_len(lb, n, "b"); break;
-      case 5: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n, "a"); check_len(lb, n / inner, "b"); break;
-      case 6: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n / inner, "a"); check_len(lb, n, "b"); break;
+      case BCAST_SAME: check_len(la, n, "a"); check_len(lb, n, "b"); break;
+      case BCAST_A_SCALAR: check_len(la, 1, "a"); check_len(lb, n, "b"); break;
+      case BCAST_B_SCALAR: check_len(la, n, "a"); check_len(lb, 1, "b"); break;
+      case BCAST_B_SUFFIX: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n, "a"); check_len(lb, inner, "b"); break;
+      case BCAST_A_SUFFIX: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, inner, "a"); check_len(lb, n, "b"); break;
+      case BCAST_B_BLOCK: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n, "a"); check_len(lb, n / inner, "b"); break;
+      case BCAST_A_BLOCK: if (inner <= 0 || n % inner) throw ArgError("bad inner"); check_len(la, n / inner, "a"); check_len(lb, n, "b"); break;
       default: throw ArgError("bad mode");
     }
     switch (op) {
@@ -722,7 +707,6 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   });
 }
 
-enum UnOp { RELU = 0, STEP = 1, SQRT = 2, SQUARE = 3, NEG = 4, EXP = 5, ABS = 6, RSQRT = 7, RELU6 = 8, SIGMOID = 9, LOG = 10, FLOOR = 11 };
 
 template <int OP>
 void unary_loop(const float* X, float* O, int64_t n, float alpha) {
@@ -1212,6 +1196,246 @@ napi_value Version(napi_env env, napi_callback_info) {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Broadcasts and reductions the fixed binary() modes do not cover, and batch normalisation.
+
+// binaryStrided(op, a, aStrides, b, bStrides, out, shape): out (shape [4], row-major) = a op b,
+// where a's and b's element strides per output axis are 0 along the axes they broadcast on (a
+// global-average-pooling gradient's [N,1,1,C] against [N,H,W,C]).
+template <int OP>
+void strided_loop(const float* A, const int32_t* sa, const float* B, const int32_t* sb, float* O, const int32_t* S) {
+  const int64_t planes = (int64_t)S[0] * S[1];
+#pragma omp parallel for schedule(static) if (planes * S[2] * S[3] >= kParallelMin)
+  for (int64_t p = 0; p < planes; p++) {
+    const int64_t i0 = p / S[1], i1 = p % S[1];
+    float* o = O + p * S[2] * S[3];
+    for (int64_t i2 = 0; i2 < S[2]; i2++) {
+      const float* x = A + i0 * sa[0] + i1 * sa[1] + i2 * sa[2];
+      const float* y = B + i0 * sb[0] + i1 * sb[1] + i2 * sb[2];
+      float* r = o + i2 * S[3];
+      const int64_t ax = sa[3], by = sb[3];
+      for (int64_t i3 = 0; i3 < S[3]; i3++) r[i3] = bin<OP>(x[i3 * ax], y[i3 * by]);
+    }
+  }
+}
+
+napi_value BinaryStrided(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    int op = (int)a.integer(0);
+    size_t la, lsa, lb, lsb, lo, ls;
+    const float* A = a.f32(1, &la);
+    const int32_t* sa = a.i32(2, &lsa);
+    const float* B = a.f32(3, &lb);
+    const int32_t* sb = a.i32(4, &lsb);
+    float* O = a.f32(5, &lo);
+    const int32_t* S = a.i32(6, &ls);
+    if (lsa != 4 || lsb != 4 || ls != 4) throw ArgError("strides and shape must have 4 entries");
+    int64_t n = (int64_t)S[0] * S[1] * S[2] * S[3];
+    check_len(lo, n, "out");
+    // The last element each operand reaches must lie inside it.
+    int64_t ra = 0, rb = 0;
+    for (int i = 0; i < 4; i++) {
+      if (S[i] <= 0 || sa[i] < 0 || sb[i] < 0) throw ArgError("bad shape or strides");
+      ra += (int64_t)(S[i] - 1) * sa[i];
+      rb += (int64_t)(S[i] - 1) * sb[i];
+    }
+    if (ra >= (int64_t)la || rb >= (int64_t)lb) throw ArgError("strides reach past an operand");
+    switch (op) {
+      case ADD: strided_loop<ADD>(A, sa, B, sb, O, S); break;
+      case SUB: strided_loop<SUB>(A, sa, B, sb, O, S); break;
+      case MUL: strided_loop<MUL>(A, sa, B, sb, O, S); break;
+      case DIV: strided_loop<DIV>(A, sa, B, sb, O, S); break;
+      case MAX: strided_loop<MAX>(A, sa, B, sb, O, S); break;
+      case MIN: strided_loop<MIN>(A, sa, B, sb, O, S); break;
+      case SQDIFF: strided_loop<SQDIFF>(A, sa, B, sb, O, S); break;
+      default: throw ArgError("bad op");
+    }
+    return undef(env);
+  });
+}
+
+// sumMid(x, out, outer, mid, inner): out[p, i] = sum_m x[p, m, i] (double accumulation), e.g. the
+// mean over H and W of [N, H, W, C] for global average pooling.
+napi_value SumMid(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t lx, lo;
+    const float* X = a.f32(0, &lx);
+    float* O = a.f32(1, &lo);
+    int64_t outer = a.integer(2), mid = a.integer(3), inner = a.integer(4);
+    if (outer < 0 || mid < 0 || inner < 0) throw ArgError("bad sizes");
+    check_len(lx, outer * mid * inner, "x");
+    check_len(lo, outer * inner, "out");
+#pragma omp parallel for schedule(static) if (outer * mid * inner >= kParallelMin)
+    for (int64_t p = 0; p < outer; p++) {
+      std::vector<double> acc((size_t)inner, 0.0);
+      for (int64_t m = 0; m < mid; m++) {
+        const float* row = X + (p * mid + m) * inner;
+        for (int64_t i = 0; i < inner; i++) acc[i] += row[i];
+      }
+      for (int64_t i = 0; i < inner; i++) O[p * inner + i] = (float)acc[i];
+    }
+    return undef(env);
+  });
+}
+
+// Per-channel sums over the rows of [rows, c] (NHWC flattened), split over threads: `row_terms(r,
+// acc)` adds row r's k terms per channel into float accumulators acc[k * c] (a contiguous loop the
+// compiler vectorises), which are flushed into double every kBlockRows rows, so long sums keep
+// double accuracy.
+constexpr int64_t kBlockRows = 32;
+template <typename F>
+void channel_sums(int64_t rows, int64_t c, int k, double* out, F&& row_terms) {
+  int nt = (rows * c >= kParallelMin) ? omp_get_max_threads() : 1;
+  const int64_t kc = (int64_t)k * c;
+  std::vector<double> part((size_t)nt * kc, 0.0);
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num();
+    int T = omp_get_num_threads();
+    double* acc = part.data() + (size_t)t * kc;
+    std::vector<float> block((size_t)kc);
+    int64_t r0 = rows * t / T, r1 = rows * (t + 1) / T;
+    for (int64_t b = r0; b < r1; b += kBlockRows) {
+      std::fill(block.begin(), block.end(), 0.f);
+      const int64_t e = std::min(r1, b + kBlockRows);
+      for (int64_t r = b; r < e; r++) row_terms(r, block.data());
+      for (int64_t j = 0; j < kc; j++) acc[j] += block[j];
+    }
+  }
+  for (int64_t j = 0; j < kc; j++) {
+    double s = 0;
+    for (int t = 0; t < nt; t++) s += part[(size_t)t * kc + j];
+    out[j] = s;
+  }
+}
+
+// batchNormTrain(x, gamma, beta, y, mean, variance, rows, c, eps): batch normalisation in training
+// over the rows of [rows, c]: mean and (biased) variance per channel as tf.moments computes them,
+// y = gamma * (x - mean) / sqrt(variance + eps) + beta.
+napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t lx, lg, lb, ly, lm, lv;
+    const float* X = a.f32(0, &lx);
+    const float* G = a.f32(1, &lg);
+    const float* Bt = a.f32(2, &lb);
+    float* Y = a.f32(3, &ly);
+    float* M = a.f32(4, &lm);
+    float* V = a.f32(5, &lv);
+    int64_t rows = a.integer(6), c = a.integer(7);
+    double eps = a.number(8);
+    if (rows <= 0 || c <= 0) throw ArgError("bad sizes");
+    check_len(lx, rows * c, "x");
+    check_len(ly, rows * c, "y");
+    check_len(lg, c, "gamma");
+    check_len(lb, c, "beta");
+    check_len(lm, c, "mean");
+    check_len(lv, c, "variance");
+    maybe_adapt();
+    std::vector<double> sum((size_t)c), sq((size_t)c);
+    channel_sums(rows, c, 1, sum.data(), [&](int64_t r, float* __restrict acc) {
+      const float* __restrict x = X + r * c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) acc[j] += x[j];
+    });
+    std::vector<float> mean((size_t)c), scale((size_t)c), shift((size_t)c);
+    for (int64_t j = 0; j < c; j++) mean[j] = (float)(sum[j] / rows);
+    const float* __restrict mu = mean.data();
+    channel_sums(rows, c, 1, sq.data(), [&](int64_t r, float* __restrict acc) {
+      const float* __restrict x = X + r * c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) {
+        const float d = x[j] - mu[j];
+        acc[j] += d * d;
+      }
+    });
+    for (int64_t j = 0; j < c; j++) {
+      const float var = (float)(sq[j] / rows);
+      M[j] = mean[j];
+      V[j] = var;
+      scale[j] = (float)(G[j] / std::sqrt((double)var + eps));
+      shift[j] = Bt[j] - mean[j] * scale[j];
+    }
+    const float* sc = scale.data();
+    const float* sh = shift.data();
+#pragma omp parallel for schedule(static) if (rows * c >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* x = X + r * c;
+      float* y = Y + r * c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) y[j] = x[j] * sc[j] + sh[j];
+    }
+    return undef(env);
+  });
+}
+
+// batchNormGrad(dy, x, gamma, mean, variance, dx, dgamma, dbeta, rows, c, eps): the gradient of
+// batchNormTrain through the batch statistics too (what tfjs computes from FusedBatchNorm's, Mean's
+// and SquaredDifference's gradients): with xhat = (x - mean) * rstd,
+//   dbeta = sum dy, dgamma = sum dy * xhat, dx = gamma * rstd / rows * (rows * dy - dbeta - xhat * dgamma).
+napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info);
+    size_t ldy, lx, lg, lm, lv, ldx, ldg, ldb;
+    const float* DY = a.f32(0, &ldy);
+    const float* X = a.f32(1, &lx);
+    const float* G = a.f32(2, &lg);
+    const float* M = a.f32(3, &lm);
+    const float* V = a.f32(4, &lv);
+    float* DX = a.f32(5, &ldx);
+    float* DG = a.f32(6, &ldg);
+    float* DB = a.f32(7, &ldb);
+    int64_t rows = a.integer(8), c = a.integer(9);
+    double eps = a.number(10);
+    if (rows <= 0 || c <= 0) throw ArgError("bad sizes");
+    check_len(ldy, rows * c, "dy");
+    check_len(lx, rows * c, "x");
+    check_len(ldx, rows * c, "dx");
+    check_len(lg, c, "gamma");
+    check_len(lm, c, "mean");
+    check_len(lv, c, "variance");
+    check_len(ldg, c, "dgamma");
+    check_len(ldb, c, "dbeta");
+    maybe_adapt();
+    std::vector<float> rstd((size_t)c);
+    for (int64_t j = 0; j < c; j++) rstd[j] = (float)(1.0 / std::sqrt((double)V[j] + eps));
+    std::vector<double> sums((size_t)2 * c);
+    const float* __restrict rs = rstd.data();
+    channel_sums(rows, c, 2, sums.data(), [&](int64_t r, float* __restrict acc) {
+      const float* __restrict dy = DY + r * c;
+      const float* __restrict x = X + r * c;
+      float* __restrict acc2 = acc + c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) {
+        acc[j] += dy[j];
+        acc2[j] += dy[j] * ((x[j] - M[j]) * rs[j]);
+      }
+    });
+    std::vector<float> k1((size_t)c), k2((size_t)c), k3((size_t)c);
+    for (int64_t j = 0; j < c; j++) {
+      DB[j] = (float)sums[j];
+      DG[j] = (float)sums[c + j];
+      // dx = k1 * dy - k2 - k3 * xhat
+      const double gr = (double)G[j] * rstd[j];
+      k1[j] = (float)gr;
+      k2[j] = (float)(gr * sums[j] / rows);
+      k3[j] = (float)(gr * sums[c + j] / rows);
+    }
+    const float *K1 = k1.data(), *K2 = k2.data(), *K3 = k3.data(), *R = rstd.data();
+#pragma omp parallel for schedule(static) if (rows * c >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* dy = DY + r * c;
+      const float* x = X + r * c;
+      float* dx = DX + r * c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) dx[j] = K1[j] * dy[j] - K2[j] - K3[j] * ((x[j] - M[j]) * R[j]);
+    }
+    return undef(env);
+  });
+}
+
 }  // namespace
 
 #define EXPORT(name, fn)                                                          \
@@ -1223,7 +1447,6 @@ napi_value Version(napi_env env, napi_callback_info) {
 
 NAPI_MODULE_INIT() {
   EXPORT("conv2d", Conv2d);
-  EXPORT("convImpl", ConvImpl);
   EXPORT("convFused", ConvFused);
   EXPORT("batchMatMul", BatchMatMul);
   EXPORT("biasAct", BiasAct);
@@ -1237,6 +1460,10 @@ NAPI_MODULE_INIT() {
   EXPORT("maxPoolGrad", MaxPoolGrad);
   EXPORT("maxPoolGradDisjoint", MaxPoolGradDisjoint);
   EXPORT("adam", Adam);
+  EXPORT("binaryStrided", BinaryStrided);
+  EXPORT("sumMid", SumMid);
+  EXPORT("batchNormTrain", BatchNormTrain);
+  EXPORT("batchNormGrad", BatchNormGrad);
   EXPORT("setThreads", SetThreads);
   EXPORT("getThreads", GetThreads);
   EXPORT("threadInfo", ThreadInfo);

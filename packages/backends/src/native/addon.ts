@@ -2,21 +2,21 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Activation, BinOp, Broadcast, ConvMode, UnOp } from "./modes";
 
 export interface NativeAddon {
-  /** mode 0: conv(x, w) -> y; 1: input gradient (dy, w) -> dx; 2: filter gradient (x, dy) -> dw. */
-  conv2d(mode: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, params: Int32Array): void;
-  convImpl(params: Int32Array): string;
-  /** Convolution + bias + activation (act 0 linear, 1 relu) and its gradients:
-   * mode 0 (x, w, bias|null, y), 1 (dy, w, y|null, dx), 2 (x, dy, y|null, dw, ..., db|null). */
+  /** CONV_FORWARD: conv(x, w) -> y; CONV_INPUT_GRAD: (dy, w) -> dx; CONV_FILTER_GRAD: (x, dy) -> dw. */
+  conv2d(mode: ConvMode, a: Float32Array, b: Float32Array, out: Float32Array, params: Int32Array): void;
+  /** Convolution + bias + activation and its gradients: CONV_FORWARD (x, w, bias|null, y),
+   * CONV_INPUT_GRAD (dy, w, y|null, dx), CONV_FILTER_GRAD (x, dy, y|null, dw, ..., db|null). */
   convFused(
-    mode: 0 | 1 | 2,
+    mode: ConvMode,
     a: Float32Array,
     b: Float32Array,
     c: Float32Array | null,
     out: Float32Array,
     params: Int32Array,
-    act: number,
+    act: Activation,
     db?: Float32Array | null,
   ): void;
   batchMatMul(
@@ -31,12 +31,42 @@ export interface NativeAddon {
     transA: number,
     transB: number,
   ): void;
-  biasAct(c: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: number): void;
-  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, mode: number, inner: number): void;
-  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  biasAct(c: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: Activation): void;
+  binary(op: BinOp, a: Float32Array, b: Float32Array, out: Float32Array, mode: Broadcast, inner: number): void;
+  /** a op b over a rank-4 output `shape`, with each operand's element strides (0 where it broadcasts). */
+  binaryStrided(op: BinOp, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, out: Float32Array, shape: Int32Array): void;
+  unary(op: UnOp, x: Float32Array, out: Float32Array, alpha: number): void;
   reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array): void;
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** out[p, i] = sum over m of x[p, m, i]. */
+  sumMid(x: Float32Array, out: Float32Array, outer: number, mid: number, inner: number): void;
+  /** Batch statistics over the rows of [rows, c] and y = gamma (x - mean) / sqrt(variance + eps) + beta. */
+  batchNormTrain(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    rows: number,
+    c: number,
+    eps: number,
+  ): void;
+  /** The gradient of batchNormTrain, through the batch statistics too. */
+  batchNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    rows: number,
+    c: number,
+    eps: number,
+  ): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   maxPool(x: Float32Array, y: Float32Array, params: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
@@ -80,9 +110,9 @@ export interface ThreadInfo {
 
 export const BUILD_HINT =
   "install oneDNN and a C++ compiler (Debian/Ubuntu: apt-get install -y libdnnl-dev g++ make python3), " +
-  "then run `pnpm --filter @fmnist/native-cpu build:native` (or reinstall)";
+  "then run `pnpm --filter @fmnist/backends build:native` (or reinstall)";
 
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ADDON_PATH = process.env.FMNIST_NATIVE_CPU_ADDON || join(packageRoot, "build", "Release", "native_cpu.node");
 
 let cached: { addon: NativeAddon } | { error: string } | undefined;

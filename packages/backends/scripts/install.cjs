@@ -4,7 +4,7 @@
 // It never fails the install: when oneDNN (libdnnl-dev) or a C++ toolchain is missing, or the
 // compile fails, it prints a note and exits 0; the trainer then uses the wasm backend.
 // Set FMNIST_NATIVE_CPU_SKIP=1 to skip the build. An up-to-date build (same sources, Node ABI and
-// oneDNN headers; see build/stamp.json) is kept. `pnpm --filter @fmnist/native-cpu build:native`
+// oneDNN headers; see build/stamp.json) is kept. `pnpm --filter @fmnist/backends build:native`
 // rebuilds it (with the compiler output shown).
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -14,10 +14,10 @@ const path = require("node:path");
 const root = path.resolve(__dirname, "..");
 const verbose = process.argv.includes("--verbose") || !!process.env.FMNIST_NATIVE_CPU_VERBOSE;
 const out = path.join(root, "build", "Release", "native_cpu.node");
-const HOW = "install oneDNN and a C++ compiler (Debian/Ubuntu: apt-get install -y libdnnl-dev g++ make python3), then run `pnpm --filter @fmnist/native-cpu build:native`";
+const HOW = "install oneDNN and a C++ compiler (Debian/Ubuntu: apt-get install -y libdnnl-dev g++ make python3), then run `pnpm --filter @fmnist/backends build:native`";
 
 function note(msg) {
-  console.log(`@fmnist/native-cpu: ${msg}`);
+  console.log(`@fmnist/backends: ${msg}`);
 }
 
 function skip(reason) {
@@ -76,7 +76,7 @@ const crypto = require("node:crypto");
 const stampPath = path.join(root, "build", "stamp.json");
 function stamp() {
   const h = crypto.createHash("sha256");
-  for (const f of ["addon/native_cpu.cc", "binding.gyp", "scripts/install.cjs"]) h.update(fs.readFileSync(path.join(root, f)));
+  for (const f of ["addon/native_cpu.cc", "addon/modes.h", "binding.gyp", "scripts/install.cjs"]) h.update(fs.readFileSync(path.join(root, f)));
   for (const d of includeDirs) {
     const v = path.join(d, "oneapi", "dnnl", "dnnl_version.h");
     if (fs.existsSync(v)) {
@@ -101,7 +101,7 @@ if (!process.argv.includes("--force") && !process.argv.includes("--verbose") && 
     if (have.sources === wanted.sources && have.abi === wanted.abi) {
       const r = run(process.execPath, ["-e", `const a=require(${JSON.stringify(out)});console.log(a.version())`], 30000);
       if (r.ok) {
-        note(`up to date (${path.relative(root, out)}: ${r.text.trim()}); \`pnpm --filter @fmnist/native-cpu build:native\` rebuilds`);
+        note(`up to date (${path.relative(root, out)}: ${r.text.trim()}); \`pnpm --filter @fmnist/backends build:native\` rebuilds`);
         process.exit(0);
       }
     }

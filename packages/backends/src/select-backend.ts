@@ -2,14 +2,14 @@
  * Picks the tfjs backend for training.
  *
  * 'auto' tries, in order: @tensorflow/tfjs-node-gpu (TensorFlow C library with CUDA),
- * @tensorflow/tfjs-node (TensorFlow C library on CPU), native (@fmnist/native-cpu, oneDNN), wasm (XNNPACK, with the training kernels of
+ * @tensorflow/tfjs-node (TensorFlow C library on CPU), native (./native: the oneDNN addon), wasm (XNNPACK, with the training kernels of
  * ./wasm-gradients), cpu (pure JS, very slow for convolutions). An explicit preference that cannot
  * be loaded throws an error that says how to install it. The returned note says why the backend was
  * chosen and why the ones before it were not.
  */
 import type { BackendPreference } from "@fmnist/model/train-config";
 import * as tf from "@tensorflow/tfjs";
-import { registerWasmGradientKernels } from "./wasm-gradients";
+import { registerWasmGradientKernels } from "./wasm/wasm-gradients";
 
 export type { BackendPreference };
 
@@ -42,7 +42,12 @@ const INSTALL = {
   cpu: `pnpm --filter @fmnist/trainer add ${NODE_CPU}@${tf.version.tfjs} (downloads the TensorFlow C library at install time)`,
 } as const;
 
-const defaultImporter: ModuleImporter = (name) => import(/* @vite-ignore */ /* webpackIgnore: true */ name);
+/** The native backend lives in this package; it is loaded through the importer too, so tests can
+ * stand in for a machine where its addon did not build. */
+export const NATIVE_MODULE = "@fmnist/backends/native";
+
+const defaultImporter: ModuleImporter = (name) =>
+  name === NATIVE_MODULE ? import("./native/index") : import(/* @vite-ignore */ /* webpackIgnore: true */ name);
 
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
@@ -135,14 +140,14 @@ async function tryWasm(): Promise<Attempt> {
   };
 }
 
-/** The optional oneDNN addon of @fmnist/native-cpu (issue 7): the fastest CPU path where it built
+/** The optional oneDNN addon of ./native (issue 7): the fastest CPU path where it built
  * (a full reference run on it: 91.97% test accuracy, reloaded on wasm with an identical result). */
 async function tryNative(importModule: ModuleImporter): Promise<Attempt> {
   let mod: { registerNativeBackend(): Promise<{ ok: true; info: string } | { ok: false; reason: string }> };
   try {
-    mod = (await importModule(["@fmnist", "native-cpu"].join("/"))) as typeof mod;
+    mod = (await importModule(NATIVE_MODULE)) as typeof mod;
   } catch (e) {
-    return { ok: false, reason: `@fmnist/native-cpu failed to load (${firstLine(e)})` };
+    return { ok: false, reason: `${NATIVE_MODULE} failed to load (${firstLine(e)})` };
   }
   const r = await mod.registerNativeBackend();
   if (!r.ok) return { ok: false, reason: r.reason };
@@ -178,7 +183,7 @@ export async function selectBackend(pref: BackendPreference, options: SelectBack
     case "tensorflow":
       return explicit(tryTensorflow(NODE_CPU, importModule, INSTALL.cpu), NODE_CPU);
     case "native":
-      return explicit(tryNative(importModule), "@fmnist/native-cpu");
+      return explicit(tryNative(importModule), NATIVE_MODULE);
     case "wasm":
       return explicit(tryWasm(), "@tensorflow/tfjs-backend-wasm");
     case "cpu":

@@ -1,25 +1,24 @@
 /**
- * @fmnist/native-cpu: an optional tfjs backend named "native" for training on the CPU.
+ * @fmnist/backends/native: an optional tfjs backend named "native" for training on the CPU.
  *
- * It is tfjs's own `cpu` backend (MathBackendCPU: same tensor storage, same kernels) with the
- * heavy kernels replaced by a native addon: convolutions (forward, input and filter gradients)
- * and matrix products on oneDNN with OpenMP threads on every core, and max pooling, its gradient,
- * elementwise ops, bias-gradient sums and a fused Adam step in C++. The addon is compiled at
- * install time when libdnnl-dev and a C++ compiler are present; without it
- * `registerNativeBackend()` returns `{ ok: false, reason }` (it never throws) and callers use
- * another backend.
+ * It is tfjs's own `cpu` backend (MathBackendCPU: same tensor storage) with the kernels a training
+ * step uses replaced by a native addon (addon/native_cpu.cc): convolutions (forward, input and
+ * filter gradients) and matrix products on oneDNN with OpenMP threads on every core; pooling,
+ * elementwise ops, reductions, batch normalisation and a fused Adam step in C++ (./kernels, by kind
+ * of operation). ./patches.ts holds the few patches to tfjs globals that route training ops to
+ * fused kernels. The addon is compiled at install time when libdnnl-dev and a C++ compiler are
+ * present; without it `registerNativeBackend()` returns `{ ok: false, reason }` (it never throws)
+ * and callers use another backend.
  *
  *   const r = await registerNativeBackend();
  *   if (r.ok) await tf.setBackend("native");
  */
 import { availableParallelism } from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { adamKernel, patchAdam, setFusedAdam } from "./adam";
 import { loadAddon, type NativeAddon, type ThreadInfo } from "./addon";
 import { makeNativeBackendClass } from "./backend";
-import { fusedConvKernels, installFusedConv, setFusedConv } from "./fused-conv";
-import { registerReluGradient, reluGradKernel } from "./gradients";
-import { BACKEND_NAME, copyCpuKernel, kernelStats, makeKernels } from "./kernels";
+import { BACKEND_NAME, copyCpuKernel, kernelStats, nativeKernels } from "./kernels";
+import { installPatches, setFusedAdam, setFusedBatchNorm, setFusedConv } from "./patches";
 
 export { ADDON_PATH, BUILD_HINT, type ThreadInfo } from "./addon";
 export { BACKEND_NAME, kernelStats } from "./kernels";
@@ -37,6 +36,9 @@ export interface NativeBackendOptions {
    * one convolution+bias+ReLU kernel with a fused gradient instead of tfjs's unfused Conv2D, Add,
    * Relu (default true, or FMNIST_NATIVE_FUSED_CONV=0 to turn it off). */
   fusedConv?: boolean;
+  /** While training on "native", run BatchNormalization layers as one statistics+normalisation
+   * kernel with a one-kernel gradient (default true, or FMNIST_NATIVE_FUSED_BN=0 to turn it off). */
+  fusedBatchNorm?: boolean;
   /** Backend priority for tfjs's automatic choice (default 1, below wasm/webgl, like cpu). */
   priority?: number;
 }
@@ -44,7 +46,7 @@ export interface NativeBackendOptions {
 export type RegisterResult = { ok: true; info: string; threads: number } | { ok: false; reason: string };
 
 const STATE = Symbol.for("fmnist.nativeBackend");
-type State = { addon: NativeAddon };
+type State = { addon: NativeAddon; kernels: Set<string> };
 const g = globalThis as unknown as Record<symbol, State | undefined>;
 
 function defaultThreads(): number {
@@ -67,7 +69,7 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
     addon.setThreads(threads, adaptive);
     if (!g[STATE]) {
       const { MathBackendCPU } = await import("@tensorflow/tfjs-backend-cpu");
-      const overrides = [...makeKernels(addon), adamKernel(addon), reluGradKernel(addon), ...fusedConvKernels(addon)];
+      const overrides = nativeKernels(addon);
       const overridden = new Set(overrides.map((c) => c.kernelName));
       for (const config of tf.getKernelsForBackend("cpu")) {
         if (!overridden.has(config.kernelName)) tf.registerKernel(copyCpuKernel(config));
@@ -76,33 +78,27 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
       const NativeBackend = makeNativeBackendClass(MathBackendCPU);
       const ok = tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), options.priority ?? 1);
       if (!ok && !tf.findBackendFactory(BACKEND_NAME)) return { ok: false, reason: "tfjs refused to register the native backend" };
-      registerReluGradient();
-      installFusedConv();
-      g[STATE] = { addon };
+      installPatches();
+      g[STATE] = { addon, kernels: overridden };
     }
-    const fused = options.fusedAdam ?? process.env.FMNIST_NATIVE_FUSED_ADAM !== "0";
-    patchAdam();
-    setFusedAdam(fused);
+    setFusedAdam(options.fusedAdam ?? process.env.FMNIST_NATIVE_FUSED_ADAM !== "0");
     setFusedConv(options.fusedConv ?? process.env.FMNIST_NATIVE_FUSED_CONV !== "0");
+    setFusedBatchNorm(options.fusedBatchNorm ?? process.env.FMNIST_NATIVE_FUSED_BN !== "0");
     return { ok: true, info: addon.version(), threads: addon.getThreads() };
   } catch (e) {
     return { ok: false, reason: `the native backend failed to register: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 
-/** Changes the number of threads of the native kernels (after registerNativeBackend). */
-export function setNativeThreads(threads: number, adaptive = true): void {
-  g[STATE]?.addon.setThreads(threads, adaptive);
+/** Names of the kernels the addon implements (the rest of the "native" backend's kernels are the
+ * cpu backend's pure-JS ones); empty before registerNativeBackend. */
+export function nativeKernelNames(): ReadonlySet<string> {
+  return g[STATE]?.kernels ?? new Set();
 }
 
 /** Threads in use, for logs and benchmarks (undefined before registerNativeBackend). */
 export function nativeThreadInfo(): ThreadInfo | undefined {
   return g[STATE]?.addon.threadInfo();
-}
-
-/** oneDNN's implementation for a convolution geometry (diagnostics). */
-export function nativeConvImplementation(params: Int32Array): string | undefined {
-  return g[STATE]?.addon.convImpl(params);
 }
 
 /** [seconds spent inside native kernels, calls] since load (profiling: the rest of a step is JS). */
@@ -113,4 +109,5 @@ export function nativeTime(): [number, number] | undefined {
 export function resetKernelStats(): void {
   kernelStats.native.clear();
   kernelStats.fallback.clear();
+  kernelStats.fallbackLargest.clear();
 }
