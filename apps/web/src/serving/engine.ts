@@ -74,9 +74,11 @@ class WorkerEngine implements Engine {
     return (await this.call({ type: "load", key, path })).params ?? 0;
   }
   async predict(key: string, input: Float32Array, n: number) {
-    // A copy travels (transferred): the caller's array may be a view into a larger buffer.
+    // Shared memory (the batcher's staging array) is read by the worker in place; anything else
+    // travels as a transferred copy (the caller's array may be a view into a larger buffer).
+    if (input.buffer instanceof SharedArrayBuffer) return new Float32Array((await this.call({ type: "predict", key, input, n })).out as ArrayBuffer);
     const copy = input.slice();
-    const r = await this.call({ type: "predict", key, input: copy.buffer, n }, [copy.buffer]);
+    const r = await this.call({ type: "predict", key, input: copy, n }, [copy.buffer]);
     return new Float32Array(r.out as ArrayBuffer);
   }
   dispose(key: string) {
@@ -136,12 +138,12 @@ export async function createEngine(mode: "thread" | "inline"): Promise<Engine> {
   return new InThreadEngine({ ...b, note: `${b.note}; in the request thread (FMNIST_SERVE_THREAD=0)` });
 }
 
-let chosen: Promise<Engine> | null = null;
-
-/** The process-wide engine. */
+/** The process-wide engine (on globalThis: the Next route and the fast path may be bundled apart,
+ * and one inference thread is enough). */
 export function servingEngine(): Promise<Engine> {
-  chosen ??= createEngine(process.env.FMNIST_SERVE_THREAD === "0" ? "inline" : "thread");
-  return chosen;
+  const g = globalThis as { __fmnistServingEngine?: Promise<Engine> };
+  g.__fmnistServingEngine ??= createEngine(process.env.FMNIST_SERVE_THREAD === "0" ? "inline" : "thread");
+  return g.__fmnistServingEngine;
 }
 
 /** The engine's methods bound, so the object can be spread with another backend note. */

@@ -23,7 +23,7 @@ parentPort.on("message", async (msg) => {
     } else if (msg.type === "predict") {
       const p = models.get(msg.key);
       if (!p) throw new Error(`model ${msg.key} is not loaded in the inference thread`);
-      const out = p.predict(new Float32Array(msg.input), msg.n);
+      const out = p.predict(msg.input, msg.n);
       parentPort.postMessage({ id, out: out.buffer }, [out.buffer]);
     } else if (msg.type === "dispose") {
       models.get(msg.key)?.dispose();

@@ -1,17 +1,25 @@
 // Reading and checking what a client sent: bodies with a size limit, the TensorFlow Serving
 // "instances" format, and the path that names a model version.
-import { readBodyWithin } from "@fmnist/api/http";
 import { ServeError } from "./errors";
 import { preparePhoto } from "./image";
 import { MAX_INSTANCES, PIXELS } from "./limits";
 import type { ModelRef } from "./model-store";
 
+/** What the endpoints need of a request, whichever server received it (Next's route handler or
+ * the plain Node fast path). */
+export interface ServeRequest {
+  /** A header's value (name in lower case). */
+  header(name: string): string | undefined;
+  /** The body, or null once it passes `limit` bytes (by Content-Length, or while reading it). */
+  body(limit: number): Promise<Uint8Array | null>;
+}
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-/** The body, refused with 413 past `limit` bytes (by Content-Length, or while reading it). */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
-  const body = await readBodyWithin(req, limit);
-  if (body instanceof Response) throw new ServeError(413, `The body is over the ${mb(limit)} limit`);
+/** The body, refused with 413 past `limit` bytes. */
+export async function readBody(req: ServeRequest, limit: number): Promise<Uint8Array> {
+  const body = await req.body(limit);
+  if (body === null) throw new ServeError(413, `The body is over the ${mb(limit)} limit`);
   return body;
 }
 
