@@ -16,7 +16,8 @@
  *
  * Env: BENCH_DURATION (s per load test, default 10), BENCH_ARCH (default reference-cnn),
  * BENCH_PORT (default 3290), BENCH_SKIP_BUILD=1 (reuse .next), BENCH_NEXT_PATH=1 (also measure
- * through Next), BENCH_CPU_PROF=<dir> (the server writes V8 CPU profiles there: node --cpu-prof).
+ * through Next), BENCH_CPU_PROF=<dir> (the server runs as `node --cpu-prof next start`
+ * and writes its V8 CPU profiles there).
  */
 import { type ChildProcess, execSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -118,21 +119,25 @@ http.createServer((req, res) => {
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(answer) });
     res.end(answer);
   });
-}).listen(Number(process.env.PORT), "127.0.0.1", () => process.send("ready"));
+}).listen(0, "127.0.0.1", function () { process.send(this.address().port); });
 `;
 
-async function referenceServer(port: number, answer: string): Promise<ChildProcess> {
-  const child: ChildProcess = spawn(process.execPath, ["-e", REFERENCE_SERVER], { env: { ...process.env, NODE_OPTIONS: "", PORT: String(port), ANSWER: answer }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
-  await new Promise<void>((r, reject) => {
-    child.once("message", () => r());
+async function referenceServer(answer: string): Promise<{ child: ChildProcess; origin: string }> {
+  const child: ChildProcess = spawn(process.execPath, ["-e", REFERENCE_SERVER], { env: { ...process.env, NODE_OPTIONS: "", ANSWER: answer }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const port = await new Promise<number>((r, reject) => {
+    child.once("message", (p) => r(Number(p)));
     child.once("exit", (code: number | null) => reject(new Error(`the reference server exited (${code})`)));
   });
-  return child;
+  return { child, origin: `http://127.0.0.1:${port}` };
 }
 
 /** Starts the server as ./studio start does; resolves once the model is loaded. */
 async function startServer(extraEnv: Record<string, string>): Promise<{ pid: number; stop(): Promise<void>; meta: { backend: string; backendNote: string; params: number } }> {
-  const server = spawn("pnpm", ["--filter", "@fmnist/web", "start"], { cwd: repoRoot, env: { ...env, PORT: String(PORT), ...extraEnv }, stdio: ["ignore", "ignore", "inherit"], detached: true });
+  const profileDir = process.env.BENCH_CPU_PROF;
+  // Profiling: `next start` itself under node --cpu-prof (not allowed in NODE_OPTIONS).
+  const server = profileDir
+    ? spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${resolve(profileDir)}`, join(webDir, "node_modules/next/dist/bin/next"), "start"], { cwd: webDir, env: { ...env, PORT: String(PORT), ...extraEnv }, stdio: ["ignore", "ignore", "inherit"], detached: true })
+    : spawn("pnpm", ["--filter", "@fmnist/web", "start"], { cwd: repoRoot, env: { ...env, PORT: String(PORT), ...extraEnv }, stdio: ["ignore", "ignore", "inherit"], detached: true });
   const kill = () => {
     try {
       if (server.pid) process.kill(-server.pid, "SIGTERM");
@@ -184,7 +189,6 @@ async function main() {
   const image = (i: number) => Array.from(test.subarray(i * 784, (i + 1) * 784), (p) => +(p / 255).toFixed(4));
   const one = JSON.stringify({ instances: [image(0)] });
   const many = JSON.stringify({ instances: Array.from({ length: 256 }, (_, i) => image(i)) });
-  const profile: Record<string, string> = process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`.trim() } : {};
 
   type Stats = { batches: number; images: number; rejected: number; maxBatchSeen: number };
   const serverStats = async () => ((await (await fetch(`${base}/api/v1/models/fashion-classifier@production`)).json()) as { serving: Stats }).serving;
@@ -207,7 +211,7 @@ async function main() {
   let viaNext: Awaited<ReturnType<typeof singleImage>> | null = null;
   if (process.env.BENCH_NEXT_PATH === "1") {
     log(`the same through Next's app router (FMNIST_SERVE_FAST=0) on port ${PORT}`);
-    const next = await startServer({ FMNIST_SERVE_FAST: "0", ...profile });
+    const next = await startServer({ FMNIST_SERVE_FAST: "0" });
     try {
       viaNext = await singleImage(next.pid);
     } finally {
@@ -216,7 +220,7 @@ async function main() {
   }
 
   log(`starting the server as ./studio start does (pnpm --filter @fmnist/web start) on port ${PORT}`);
-  const server = await startServer(profile);
+  const server = await startServer({});
   const meta = server.meta;
   let answer = "";
   try {
@@ -232,16 +236,16 @@ async function main() {
     await server.stop();
 
     log(`reference: a plain Node HTTP server answering a constant ${answer.length}-byte JSON, same load`);
-    const ref = await referenceServer(PORT + 1, answer);
+    const ref = await referenceServer(answer);
     let reference: Awaited<ReturnType<typeof load>>;
     let refCpuMs: number;
     try {
-      await load("reference warm-up", one, 64, `http://127.0.0.1:${PORT + 1}`, 2);
-      const cpu0 = cpuSeconds(ref.pid ?? 0);
-      reference = await load("reference", one, 64, `http://127.0.0.1:${PORT + 1}`);
-      refCpuMs = (1000 * (cpuSeconds(ref.pid ?? 0) - cpu0)) / Math.max(1, reference.requests.total);
+      await load("reference warm-up", one, 64, ref.origin, 2);
+      const cpu0 = cpuSeconds(ref.child.pid ?? 0);
+      reference = await load("reference", one, 64, ref.origin);
+      refCpuMs = (1000 * (cpuSeconds(ref.child.pid ?? 0) - cpu0)) / Math.max(1, reference.requests.total);
     } finally {
-      ref.kill();
+      ref.child.kill();
     }
 
     // The same model on the same backend in this process: the limit for batched serving.
