@@ -152,7 +152,7 @@ async function startServer(extraEnv: Record<string, string>): Promise<{ pid: num
     stop: async () => {
       kill();
       // The port must be free (and a CPU profile written) before the next server starts.
-      await new Promise<void>((r) => (server.exitCode !== null ? r() : server.once("exit", () => r())));
+      await new Promise<void>((r) => (server.exitCode !== null || server.signalCode !== null ? r() : server.once("exit", () => r())));
       for (let i = 0; i < 50; i++) {
         try {
           await fetch(base);
