@@ -1,5 +1,5 @@
-import type { BatchingConfig } from "./limits";
 import { ServeError } from "./errors";
+import type { BatchingConfig } from "./limits";
 
 /** Predicts `n` images packed in `input` (n*784 floats) and returns n*10 probabilities. */
 export type PredictBatch = (input: Float32Array, n: number) => Float32Array | Promise<Float32Array>;

@@ -28,7 +28,7 @@ export function scanFlatInstances(b: Uint8Array): { input: Float32Array; n: numb
   let c = 0;
   // Whitespace: space, tab, LF, CR.
   const ws = () => {
-    while (p < len && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+    for (c = b[p]; c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = b[++p]);
   };
   ws();
   if (b[p++] !== 0x7b) return null; // {
@@ -61,20 +61,18 @@ export function scanFlatInstances(b: Uint8Array): { input: Float32Array; n: numb
       c = b[p];
       if (c === 0x30) p++;
       else if (c >= 0x31 && c <= 0x39) {
-        while (p < len && (c = b[p]) >= 0x30 && c <= 0x39) {
+        for (; c >= 0x30 && c <= 0x39; c = b[++p]) {
           m = m * 10 + (c - 0x30);
           digits++;
-          p++;
         }
       } else return null; // not a number, or negative
       if (b[p] === 0x2e) {
         p++;
         const fracStart = p;
-        while (p < len && (c = b[p]) >= 0x30 && c <= 0x39) {
+        for (c = b[p]; c >= 0x30 && c <= 0x39; c = b[++p]) {
           if (digits > 0 || c !== 0x30) digits++;
           m = m * 10 + (c - 0x30);
           scale++;
-          p++;
         }
         if (p === fracStart) return null;
       }
@@ -85,13 +83,17 @@ export function scanFlatInstances(b: Uint8Array): { input: Float32Array; n: numb
         p++;
         if (b[p] === 0x2b || b[p] === 0x2d) p++;
         const expStart = p;
-        while (p < len && (c = b[p]) >= 0x30 && c <= 0x39) p++;
+        for (c = b[p]; c >= 0x30 && c <= 0x39; c = b[++p]);
         if (p === expStart) return null;
         v = Number(Buffer.from(b.buffer, b.byteOffset + start, p - start).toString("latin1"));
-      } else if (digits <= 15 && scale <= 22) v = m / POW10[scale];
-      else if (digits <= 19 && scale <= 22 && Math.fround((v = m / POW10[scale]) * LOW) === Math.fround(v * HIGH)) {
-        // v rounds to the float32 the exact value rounds to.
-      } else v = Number(Buffer.from(b.buffer, b.byteOffset + start, p - start).toString("latin1"));
+      } else {
+        v = scale <= 22 ? m / POW10[scale] : Number.NaN;
+        // Past 15 digits v may be a few ulps off: kept only when it surely rounds to the same
+        // float32 as the exact value, else the text goes to Number().
+        if (!(digits <= 15 && scale <= 22) && !(digits <= 19 && scale <= 22 && Math.fround(v * LOW) === Math.fround(v * HIGH))) {
+          v = Number(Buffer.from(b.buffer, b.byteOffset + start, p - start).toString("latin1"));
+        }
+      }
       if (!(v <= 1)) return null;
       out[at + k] = v;
     }

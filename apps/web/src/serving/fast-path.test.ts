@@ -151,10 +151,13 @@ describe("what Next and proxy.ts did around the route, the fast path does", () =
     }
   });
 
-  it("refuses a path that does not percent-decode with 400, as the proxy", async () => {
-    const a = await fast("fashion-classifier%E0%A4%A@production", {});
-    expect(a.status).toBe(400);
-    expect(a.body).toEqual((await viaProxy("/api/v1/models/fashion-classifier%E0%A4%A@production", "GET")).body);
+  it("refuses a path or query that does not percent-decode with 400, as the proxy", async () => {
+    for (const path of ["fashion-classifier%E0%A4%A@production", "fashion-classifier@production?x=%E0%A4%A"]) {
+      const a = await fast(path, {});
+      const b = await viaProxy(`/api/v1/models/${path}`, "GET");
+      expect(a.status, path).toBe(400);
+      expect([a.status, a.body]).toEqual([b.status, b.body]);
+    }
   });
 
   it("answers HEAD with the metadata's headers and no body", async () => {

@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readBodyWithin } from "@fmnist/api/http";
 import { CLASS_NAMES_EN, CLASS_NAMES_ZH, IMAGE_SIZE } from "@fmnist/model/classes";
-import { errorAnswer, jsonAnswer, ServeError, type ServeAnswer, toResponse } from "./errors";
+import { errorAnswer, jsonAnswer, type ServeAnswer, ServeError, toResponse } from "./errors";
 import { preparePhoto } from "./image";
 import { MAX_IMAGE_BYTES, MAX_JSON_BYTES } from "./limits";
 import { type LoadedVersion, type ModelStore, modelStore } from "./model-store";
