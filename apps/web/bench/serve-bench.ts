@@ -270,6 +270,7 @@ async function main() {
     const ok = (r: autocannon.Result) => r.non2xx === 0 && r.errors === 0;
     const singleRps = single.requests.average;
     const batchedIps = batched.requests.average * 256;
+    const fastCpu = fast.cpuMs + (1000 * single.clientCpuS) / Math.max(1, single.requests.total);
     const line = (r: Awaited<ReturnType<typeof load>>, serverCpuMs: number) =>
       `${r.requests.average.toFixed(0).padStart(5)} req/s   p50 ${r.latency.p50} ms   p99 ${r.latency.p99} ms   (${r.non2xx} non-2xx, ${r.errors} errors; server CPU ${serverCpuMs.toFixed(3)} ms/req, autocannon CPU ${((1000 * r.clientCpuS) / Math.max(1, r.requests.total)).toFixed(3)} ms/req)`;
     console.log(`
@@ -285,6 +286,7 @@ Serving benchmark (${ARCH}, backend ${meta.backend}, ${cpus().length} cores)
         : ""
     }
   reference, plain Node server, constant answer:  ${line(reference, refCpuMs)}
+  fast path / reference under the same load: ${((100 * singleRps) / reference.requests.average).toFixed(0)}% of the req/s; CPU per request (server + autocannon) ${fastCpu.toFixed(3)} ms, so at most ~${((cpus().length * 1000) / fastCpu).toFixed(0)} req/s if ${cpus().length} idle cores were all ours (an estimate, not a measurement)
   256-image JSON, 8 connections:      ${batchedIps.toFixed(0)} images/s   (${batched.requests.average.toFixed(1)} req/s, p50 ${batched.latency.p50} ms, p99 ${batched.latency.p99} ms, ${batched.non2xx} non-2xx; server CPU ${batchedCpuMs.toFixed(3)} ms per image)
   in-process predict, batch 256:      ${inProcess.toFixed(0)} images/s   (same model, same backend)
   batched serving / in-process:       ${((100 * batchedIps) / inProcess).toFixed(0)}%
