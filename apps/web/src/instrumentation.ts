@@ -2,7 +2,7 @@
  * Runs once when the server starts (Next's instrumentation hook). It makes the HTTP server answer
  * TRACE/TRACK with 405 (Next.js would answer 500 before our code runs), routes the prediction API
  * (/api/v1/models/<ref>...) to its plain Node handler before Next's router (FMNIST_SERVE_FAST=0
- * leaves it to the Next route, the same endpoints at about a third of the speed), and starts the
+ * leaves it to the Next route: the same endpoints, many times the CPU per request), and starts the
  * lease sweep: a run whose worker died is marked FAILED within FMNIST_LEASE_SWEEP_MS (5 s) of its
  * lease running out, even when no worker is alive, without the dashboard's reads doing writes.
  */

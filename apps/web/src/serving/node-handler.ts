@@ -85,7 +85,9 @@ export async function serveModelsNode(req: IncomingMessage, res: ServerResponse,
       } else answer = await modelGet(segments, store);
     }
   } catch (e) {
-    // modelGet/modelPost answer their own errors; this is for a failure reading the socket.
+    // modelGet/modelPost answer their own errors; this is a failure reading the socket, most often
+    // a client that went away mid-body (nothing to answer, nothing to log).
+    if (req.destroyed || res.destroyed) return;
     console.error("[serve]", e);
     answer = jsonAnswer({ error: "internal error while serving the model" }, 500);
   }
