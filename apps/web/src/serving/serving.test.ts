@@ -62,6 +62,31 @@ describe("dynamic batching and the bounded queue", () => {
     expect(outs[1][0]).toBe(10); // the second request's rows, not the first's
   });
 
+  it("with no window, predicts a lone request at once and batches what arrives while one runs, in one reused shared array", async () => {
+    const sizes: number[] = [];
+    const buffers: ArrayBufferLike[] = [];
+    let release = () => {};
+    const b = new DynamicBatcher(
+      async (x, n) => {
+        sizes.push(n);
+        buffers.push(x.buffer);
+        if (sizes.length === 1) await new Promise<void>((r) => (release = r));
+        return new Float32Array(n * 10).fill(x[0]);
+      },
+      { windowMs: 0, maxBatch: 64, maxQueue: 1000 },
+    );
+    const first = b.submit(ones(1), 1);
+    await new Promise((r) => setImmediate(r));
+    expect(sizes).toEqual([1]); // started without waiting for company
+    const rest = [2, 3, 4].map((n) => b.submit(new Float32Array(n * 784).fill(n), n));
+    release();
+    const outs = await Promise.all([first, ...rest]);
+    expect(sizes).toEqual([1, 9]); // everything that arrived meanwhile, as one batch
+    expect(buffers[0]).toBeInstanceOf(SharedArrayBuffer);
+    expect(buffers[1]).toBe(buffers[0]);
+    expect(outs[1][0]).toBe(2); // the batch's first pixel is the second request's
+  });
+
   it("splits at maxBatch, and a larger single request runs alone", async () => {
     const sizes: number[] = [];
     const b = new DynamicBatcher((_x, n) => {
