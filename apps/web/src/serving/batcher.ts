@@ -1,5 +1,5 @@
-import type { BatchingConfig } from "./limits";
 import { ServeError } from "./errors";
+import type { BatchingConfig } from "./limits";
 
 /** Predicts `n` images packed in `input` (n*784 floats) and returns n*10 probabilities. */
 export type PredictBatch = (input: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
@@ -15,12 +15,16 @@ const PIXELS = 784;
 const CLASSES = 10;
 
 /**
- * Dynamic batching, as TensorFlow Serving does it: the first request waits up to `windowMs` for
- * others, and all that arrived are predicted as one batch (up to `maxBatch` images), which costs
- * about as much as predicting one. One batch runs at a time; what arrives meanwhile forms the next
- * batch, which starts as soon as the running one ends (with inference in its own thread, requests
- * keep arriving while a batch runs). A bounded queue: when `maxQueue` images already wait, a new
- * request is refused with 503 and a Retry-After estimated from the measured throughput.
+ * Dynamic batching, as TensorFlow Serving does it, adaptive: one batch runs at a time, and what
+ * arrives meanwhile is the next batch, which starts as soon as the running one ends (up to
+ * `maxBatch` images, which cost little more than one). When nothing runs, a request does not wait
+ * for others: its batch starts at the end of the current event-loop turn, with whatever requests
+ * were read from the sockets in that turn (`windowMs` > 0 adds a fixed wait instead). So an idle
+ * server answers one request at once, and a busy one forms batches as large as its load.
+ * A bounded queue: when `maxQueue` images already wait, a new request is refused with 503 and a
+ * Retry-After estimated from the measured throughput.
+ * The batch is gathered into one Float32Array kept for the batcher's life, on shared memory so the
+ * inference thread reads it without a copy or a new buffer per batch.
  */
 export class DynamicBatcher {
   private pending: Pending[] = [];
@@ -31,6 +35,8 @@ export class DynamicBatcher {
   /** Images per second of recent batches (for Retry-After). */
   private rate = 0;
   readonly stats = { batches: 0, images: 0, rejected: 0, maxBatchSeen: 0 };
+  /** maxBatch images, reused by every batch (allocated on first use). */
+  private staging: Float32Array | null = null;
 
   constructor(
     private readonly predict: PredictBatch,
@@ -82,12 +88,14 @@ export class DynamicBatcher {
     this.running = true;
     try {
       let input: Float32Array;
-      if (batch.length === 1) input = batch[0].input;
+      // A single request over maxBatch runs alone, from its own array.
+      if (n > this.config.maxBatch) input = batch[0].input;
       else {
-        input = new Float32Array(n * PIXELS);
+        this.staging ??= new Float32Array(new SharedArrayBuffer(this.config.maxBatch * PIXELS * 4));
+        input = this.staging.subarray(0, n * PIXELS);
         let at = 0;
         for (const p of batch) {
-          input.set(p.input, at);
+          input.set(p.input.subarray(0, p.n * PIXELS), at);
           at += p.n * PIXELS;
         }
       }

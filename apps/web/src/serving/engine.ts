@@ -41,6 +41,8 @@ type Reply = { id: number; error?: string; unservable?: boolean; params?: number
 class WorkerEngine implements Engine {
   private next = 1;
   private waiting = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
+  /** The shared staging buffer posted to the worker for each model. */
+  private shared = new Map<string, SharedArrayBuffer>();
   backend!: ServingBackend;
 
   constructor(private readonly worker: Worker) {
@@ -74,12 +76,24 @@ class WorkerEngine implements Engine {
     return (await this.call({ type: "load", key, path })).params ?? 0;
   }
   async predict(key: string, input: Float32Array, n: number) {
-    // A copy travels (transferred): the caller's array may be a view into a larger buffer.
+    if (input.buffer instanceof SharedArrayBuffer) {
+      // Shared memory (the batcher's staging array) is read by the worker in place; the buffer
+      // itself travels once (posting a SharedArrayBuffer costs far more than a few numbers).
+      if (this.shared.get(key) !== input.buffer) {
+        this.shared.set(key, input.buffer);
+        this.worker.postMessage({ type: "share", key, buffer: input.buffer });
+      }
+      const r = await this.call({ type: "predict", key, offset: input.byteOffset, n });
+      return new Float32Array(r.out as ArrayBuffer);
+    }
+    // Anything else travels as a transferred copy (the caller's array may be a view into a larger
+    // buffer).
     const copy = input.slice();
-    const r = await this.call({ type: "predict", key, input: copy.buffer, n }, [copy.buffer]);
+    const r = await this.call({ type: "predict", key, input: copy, n }, [copy.buffer]);
     return new Float32Array(r.out as ArrayBuffer);
   }
   dispose(key: string) {
+    this.shared.delete(key);
     void this.call({ type: "dispose", key }).catch(() => {});
   }
 }
@@ -136,12 +150,12 @@ export async function createEngine(mode: "thread" | "inline"): Promise<Engine> {
   return new InThreadEngine({ ...b, note: `${b.note}; in the request thread (FMNIST_SERVE_THREAD=0)` });
 }
 
-let chosen: Promise<Engine> | null = null;
-
-/** The process-wide engine. */
+/** The process-wide engine (on globalThis: the Next route and the fast path may be bundled apart,
+ * and one inference thread is enough). */
 export function servingEngine(): Promise<Engine> {
-  chosen ??= createEngine(process.env.FMNIST_SERVE_THREAD === "0" ? "inline" : "thread");
-  return chosen;
+  const g = globalThis as { __fmnistServingEngine?: Promise<Engine> };
+  g.__fmnistServingEngine ??= createEngine(process.env.FMNIST_SERVE_THREAD === "0" ? "inline" : "thread");
+  return g.__fmnistServingEngine;
 }
 
 /** The engine's methods bound, so the object can be spread with another backend note. */

@@ -11,8 +11,32 @@ export class ServeError extends Error {
   }
 }
 
-export function errorResponse(e: unknown): Response {
-  if (e instanceof ServeError) return Response.json({ error: e.message }, { status: e.status, headers: e.headers });
+/**
+ * What the serving endpoints answer, before any transport: the Next route handlers turn it into a
+ * fetch `Response`, the fast path (node-handler.ts) writes it with `res.end(body)`. One
+ * implementation, so both answer byte for byte the same.
+ */
+export interface ServeAnswer {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON text. */
+  body: string;
+}
+
+export function jsonAnswer(value: unknown, status = 200, headers: Record<string, string> = {}): ServeAnswer {
+  return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(value) };
+}
+
+export function errorAnswer(e: unknown): ServeAnswer {
+  if (e instanceof ServeError) return jsonAnswer({ error: e.message }, e.status, e.headers);
   console.error("[serve]", e);
-  return Response.json({ error: "internal error while serving the model" }, { status: 500 });
+  return jsonAnswer({ error: "internal error while serving the model" }, 500);
+}
+
+export function toResponse(a: ServeAnswer): Response {
+  return new Response(a.body, { status: a.status, headers: a.headers });
+}
+
+export function errorResponse(e: unknown): Response {
+  return toResponse(errorAnswer(e));
 }

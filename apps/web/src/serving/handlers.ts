@@ -1,18 +1,21 @@
-// The /api/v1 endpoints: metadata, JSON predict (TensorFlow Serving's REST format) and the photo
-// endpoint. Every refusal is a 4xx (or 503 when busy) with {"error": "..."}.
+// The /api/v1/models/<ref> endpoints: metadata, JSON predict (TensorFlow Serving's REST format) and
+// the photo endpoint. Every refusal is a 4xx (or 503 when busy) with {"error": "..."}. Written once
+// against ServeRequest -> ServeAnswer; the Next route (handleModelGet/Post below) and the plain Node
+// fast path (node-handler.ts) are thin adapters around modelGet/modelPost.
 import { createHash, timingSafeEqual } from "node:crypto";
+import { readBodyWithin } from "@fmnist/api/http";
 import { CLASS_NAMES_EN, CLASS_NAMES_ZH, IMAGE_SIZE } from "@fmnist/model/classes";
-import { errorResponse, ServeError } from "./errors";
+import { errorAnswer, jsonAnswer, type ServeAnswer, ServeError, toResponse } from "./errors";
 import { preparePhoto } from "./image";
 import { MAX_IMAGE_BYTES, MAX_JSON_BYTES } from "./limits";
 import { type LoadedVersion, type ModelStore, modelStore } from "./model-store";
-import { parseInstances, parseModelPath, readBody } from "./request";
+import { parseInstances, parseModelPath, readBody, type ServeRequest } from "./request";
 
 /** Prediction is open unless FMNIST_SERVE_TOKEN is set; then it needs `Authorization: Bearer`. */
-function checkServeToken(req: Request) {
+function checkServeToken(req: ServeRequest) {
   const token = process.env.FMNIST_SERVE_TOKEN?.trim();
   if (!token) return;
-  const given = req.headers.get("authorization")?.replace(/^Bearer\s+/i, "").trim() ?? "";
+  const given = req.header("authorization")?.replace(/^Bearer\s+/i, "").trim() ?? "";
   const digest = (s: string) => createHash("sha256").update(s).digest();
   if (!given || !timingSafeEqual(digest(given), digest(token))) {
     throw new ServeError(401, "Prediction needs the serving token (FMNIST_SERVE_TOKEN) as Authorization: Bearer <token>", { "www-authenticate": "Bearer" });
@@ -58,15 +61,19 @@ export function metadataOf(l: LoadedVersion) {
 
 async function predict(l: LoadedVersion, input: Float32Array, n: number): Promise<number[][]> {
   const out = await l.batcher.submit(input, n);
-  const rows: number[][] = [];
-  for (let i = 0; i < n; i++) rows.push(Array.from(out.subarray(i * 10, i * 10 + 10)));
+  const rows: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = new Array<number>(10);
+    for (let c = 0; c < 10; c++) row[c] = out[i * 10 + c];
+    rows[i] = row;
+  }
   return rows;
 }
 
 /** The photo from the body: raw bytes (image/*, application/octet-stream) or the first file of a
  * multipart form. */
-async function photoBytes(req: Request): Promise<{ bytes: Uint8Array; name: string }> {
-  const type = req.headers.get("content-type") ?? "";
+async function photoBytes(req: ServeRequest): Promise<{ bytes: Uint8Array; name: string }> {
+  const type = req.header("content-type") ?? "";
   if (/^multipart\/form-data/i.test(type)) {
     const raw = await readBody(req, MAX_IMAGE_BYTES + 64 * 1024);
     let form: FormData;
@@ -83,19 +90,20 @@ async function photoBytes(req: Request): Promise<{ bytes: Uint8Array; name: stri
   return { bytes: await readBody(req, MAX_IMAGE_BYTES), name: "the image" };
 }
 
-export async function handleModelGet(segments: string[], store: ModelStore = modelStore()): Promise<Response> {
+/** GET .../<ref>: the version's metadata (loading it, so that this is a real readiness check). */
+export async function modelGet(segments: string[], store: ModelStore = modelStore()): Promise<ServeAnswer> {
   try {
     const { ref, verb } = parseModelPath(segments);
     if (verb !== null && verb !== "metadata") throw new ServeError(405, `:${verb} takes POST`, { allow: "POST" });
-    // Loading here makes the metadata endpoint a real readiness check: the model is in memory.
     const l = await store.get(ref);
-    return Response.json(metadataOf(l), { headers: { "cache-control": "no-store" } });
+    return jsonAnswer(metadataOf(l), 200, { "cache-control": "no-store" });
   } catch (e) {
-    return errorResponse(e);
+    return errorAnswer(e);
   }
 }
 
-export async function handleModelPost(req: Request, segments: string[], store: ModelStore = modelStore()): Promise<Response> {
+/** POST .../<ref>:predict (JSON instances) or .../<ref>:classify (a photo). */
+export async function modelPost(req: ServeRequest, segments: string[], store: ModelStore = modelStore()): Promise<ServeAnswer> {
   try {
     const { ref, verb } = parseModelPath(segments);
     if (verb === "predict") {
@@ -104,7 +112,7 @@ export async function handleModelPost(req: Request, segments: string[], store: M
       const { input, n } = await parseInstances(body);
       const l = await store.get(ref);
       const predictions = await predict(l, input, n);
-      return Response.json({ model: modelInfo(l), predictions, classes: predictions.map(topClass) });
+      return jsonAnswer({ model: modelInfo(l), predictions, classes: predictions.map(topClass) });
     }
     if (verb === "classify") {
       checkServeToken(req);
@@ -112,7 +120,7 @@ export async function handleModelPost(req: Request, segments: string[], store: M
       const photo = await preparePhoto(bytes, name);
       const l = await store.get(ref);
       const [probabilities] = await predict(l, photo.input, 1);
-      return Response.json({
+      return jsonAnswer({
         model: modelInfo(l),
         class: topClass(probabilities),
         probabilities,
@@ -121,6 +129,26 @@ export async function handleModelPost(req: Request, segments: string[], store: M
     }
     throw new ServeError(verb === null || verb === "metadata" ? 405 : 404, verb === null || verb === "metadata" ? "Metadata takes GET; POST to :predict or :classify" : `Unknown method :${verb}; use :predict or :classify`, verb === null ? { allow: "GET" } : {});
   } catch (e) {
-    return errorResponse(e);
+    return errorAnswer(e);
   }
+}
+
+/** A fetch Request as the endpoints see it (the Next route handlers, the tests). */
+export function fetchServeRequest(req: Request): ServeRequest {
+  return {
+    header: (name) => req.headers.get(name) ?? undefined,
+    body: async (limit) => {
+      const body = await readBodyWithin(req, limit);
+      return body instanceof Response ? null : body;
+    },
+  };
+}
+
+/** The fetch adapters, used by the Next route (app/api/v1/models/[...path]/route.ts). */
+export async function handleModelGet(segments: string[], store: ModelStore = modelStore()): Promise<Response> {
+  return toResponse(await modelGet(segments, store));
+}
+
+export async function handleModelPost(req: Request, segments: string[], store: ModelStore = modelStore()): Promise<Response> {
+  return toResponse(await modelPost(fetchServeRequest(req), segments, store));
 }

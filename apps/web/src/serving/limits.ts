@@ -19,7 +19,8 @@ export const MAX_IMAGE_SIDE = 1024;
 export const PIXELS = 784;
 
 export interface BatchingConfig {
-  /** How long the first request of a batch waits for others (ms). */
+  /** How long the first request of a batch waits for others (ms); 0 (the default): no wait, a
+   * batch starts when the inference thread is free, with every request read by then. */
   windowMs: number;
   /** Images predicted as one batch at most (a larger single request runs alone). */
   maxBatch: number;
@@ -29,7 +30,7 @@ export interface BatchingConfig {
 
 export function batchingConfig(): BatchingConfig {
   return {
-    windowMs: envInt("FMNIST_SERVE_BATCH_WINDOW_MS", 2, 0, 1000),
+    windowMs: envInt("FMNIST_SERVE_BATCH_WINDOW_MS", 0, 0, 1000),
     maxBatch: envInt("FMNIST_SERVE_MAX_BATCH", 256, 1, 4096),
     maxQueue: envInt("FMNIST_SERVE_MAX_QUEUE", 4096, 1, 1_000_000),
   };

@@ -47,7 +47,7 @@ function operations(kind: "alias" | "version") {
     predict: {
       post: {
         summary: `Predict with ${label} (TensorFlow Serving REST format)`,
-        description: `Up to ${MAX_INSTANCES} instances and ${MAX_JSON_BYTES / 1024 / 1024} MB per request. Requests that arrive within ${batchingConfig().windowMs} ms are predicted as one batch (at most ${batchingConfig().maxBatch} images); when ${batchingConfig().maxQueue} images wait, new requests get 503 with Retry-After.`,
+        description: `Up to ${MAX_INSTANCES} instances and ${MAX_JSON_BYTES / 1024 / 1024} MB per request. Concurrent requests are predicted as one batch (at most ${batchingConfig().maxBatch} images): ${batchingConfig().windowMs > 0 ? `the first waits ${batchingConfig().windowMs} ms for others` : "a batch starts as soon as the previous one ends, with every request that arrived meanwhile"}; when ${batchingConfig().maxQueue} images wait, new requests get 503 with Retry-After.`,
         parameters,
         security: [{}, { serveToken: [] }],
         requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/PredictRequest" } } } },

@@ -7,6 +7,8 @@ import { tsImport } from "tsx/esm/api";
 const { loadPredictor, UnservableModelError } = await tsImport("./predictor.ts", import.meta.url);
 const { servingBackend } = await tsImport("./backend.ts", import.meta.url);
 const models = new Map();
+/** Each model's shared staging buffer (its batcher's), posted once ("share"). */
+const shared = new Map();
 
 const fail = (id, e) => parentPort.postMessage({ id, error: e instanceof Error ? e.message : String(e), unservable: e instanceof UnservableModelError });
 
@@ -20,14 +22,18 @@ parentPort.on("message", async (msg) => {
       models.get(msg.key)?.dispose();
       models.set(msg.key, p);
       parentPort.postMessage({ id, params: p.params });
+    } else if (msg.type === "share") {
+      shared.set(msg.key, msg.buffer);
     } else if (msg.type === "predict") {
       const p = models.get(msg.key);
       if (!p) throw new Error(`model ${msg.key} is not loaded in the inference thread`);
-      const out = p.predict(new Float32Array(msg.input), msg.n);
+      const input = msg.input ?? new Float32Array(shared.get(msg.key), msg.offset, msg.n * 784);
+      const out = p.predict(input, msg.n);
       parentPort.postMessage({ id, out: out.buffer }, [out.buffer]);
     } else if (msg.type === "dispose") {
       models.get(msg.key)?.dispose();
       models.delete(msg.key);
+      shared.delete(msg.key);
       parentPort.postMessage({ id });
     }
   } catch (e) {

@@ -53,8 +53,19 @@ export async function loadPredictor(modelJsonPath: string): Promise<Predictor> {
     model.dispose();
     throw new UnservableModelError(`expects input ${JSON.stringify(shape)}, not [null,28,28,1]`);
   }
+  // A batch in shared memory (the batcher's staging array) is copied into this predictor's own
+  // array, grown as needed: tfjs keeps a reference to a tensor's values, and native kernels take
+  // plain ArrayBuffers.
+  let own = new Float32Array(0);
+  const plain = (input: Float32Array, length: number) => {
+    if (!(input.buffer instanceof SharedArrayBuffer)) return input;
+    if (own.length < length) own = new Float32Array(length);
+    const view = own.subarray(0, length);
+    view.set(input.subarray(0, length));
+    return view;
+  };
   const predict = (input: Float32Array, n: number) =>
-    Float32Array.from(tf.tidy(() => (model.predict(tf.tensor4d(input, [n, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array));
+    Float32Array.from(tf.tidy(() => (model.predict(tf.tensor4d(plain(input, n * 784), [n, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array));
   predict(new Float32Array(784), 1); // warm-up: the first predict allocates and initialises kernels
   return { predict, params: model.countParams(), dispose: () => model.dispose() };
 }

@@ -1,17 +1,26 @@
 // Reading and checking what a client sent: bodies with a size limit, the TensorFlow Serving
 // "instances" format, and the path that names a model version.
-import { readBodyWithin } from "@fmnist/api/http";
 import { ServeError } from "./errors";
+import { scanFlatInstances } from "./fast-json";
 import { preparePhoto } from "./image";
 import { MAX_INSTANCES, PIXELS } from "./limits";
 import type { ModelRef } from "./model-store";
 
+/** What the endpoints need of a request, whichever server received it (Next's route handler or
+ * the plain Node fast path). */
+export interface ServeRequest {
+  /** A header's value (name in lower case). */
+  header(name: string): string | undefined;
+  /** The body, or null once it passes `limit` bytes (by Content-Length, or while reading it). */
+  body(limit: number): Promise<Uint8Array | null>;
+}
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-/** The body, refused with 413 past `limit` bytes (by Content-Length, or while reading it). */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
-  const body = await readBodyWithin(req, limit);
-  if (body instanceof Response) throw new ServeError(413, `The body is over the ${mb(limit)} limit`);
+/** The body, refused with 413 past `limit` bytes. */
+export async function readBody(req: ServeRequest, limit: number): Promise<Uint8Array> {
+  const body = await req.body(limit);
+  if (body === null) throw new ServeError(413, `The body is over the ${mb(limit)} limit`);
   return body;
 }
 
@@ -39,16 +48,18 @@ const typeOf = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? `an arr
 async function readInstance(value: unknown, i: number, out: Float32Array): Promise<void> {
   const at = i * PIXELS;
   const where = `instances[${i}]`;
-  const put = (v: unknown, k: number, path: string) => {
-    if (typeof v !== "number") throw new ServeError(400, `${path}: expected a number in [0,1], got ${typeOf(v)}`);
-    if (!(v >= 0 && v <= 1)) {
-      throw new ServeError(400, `${path}: ${v} is outside [0,1]${v > 1 && v <= 255 ? " (scale 0..255 pixels to [0,1]: divide by 255)" : ""}`);
+  // The path in a message is built only for the error (not once per pixel).
+  const put = (v: unknown, k: number, path: () => string) => {
+    if (typeof v === "number" && v >= 0 && v <= 1) {
+      out[at + k] = v;
+      return;
     }
-    out[at + k] = v;
+    if (typeof v !== "number") throw new ServeError(400, `${path()}: expected a number in [0,1], got ${typeOf(v)}`);
+    throw new ServeError(400, `${path()}: ${v} is outside [0,1]${v > 1 && v <= 255 ? " (scale 0..255 pixels to [0,1]: divide by 255)" : ""}`);
   };
   if (Array.isArray(value)) {
     if (value.length === PIXELS) {
-      for (let k = 0; k < PIXELS; k++) put(value[k], k, `${where}[${k}]`);
+      for (let k = 0; k < PIXELS; k++) put(value[k], k, () => `${where}[${k}]`);
       return;
     }
     if (value.length === 28) {
@@ -59,7 +70,7 @@ async function readInstance(value: unknown, i: number, out: Float32Array): Promi
           const cell = row[x];
           // [28][28][1] (TensorFlow's NHWC with one channel) as well as [28][28].
           const v = Array.isArray(cell) && cell.length === 1 ? cell[0] : cell;
-          put(v, y * 28 + x, `${where}[${y}][${x}]`);
+          put(v, y * 28 + x, () => `${where}[${y}][${x}]`);
         }
       }
       return;
@@ -78,6 +89,10 @@ async function readInstance(value: unknown, i: number, out: Float32Array): Promi
 
 /** A TensorFlow Serving REST predict body: {"instances": [...]} -> n images. */
 export async function parseInstances(body: Uint8Array): Promise<{ input: Float32Array; n: number }> {
+  // The common case, flat instances of 784 numbers, straight from the bytes; anything else (and
+  // every error) through JSON.parse below.
+  const flat = scanFlatInstances(body);
+  if (flat) return flat;
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));

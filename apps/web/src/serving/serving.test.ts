@@ -1,13 +1,10 @@
 // The serving path end to end without HTTP: real SQLite registry, real tfjs models saved in the
 // exported layout under a temporary ARTIFACTS_DIR, the route handlers' own functions.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createCaller, createTRPCContext } from "@fmnist/api";
 import { FIXTURE_DIR, readDataset } from "@fmnist/data";
-import { createDb, type Db } from "@fmnist/db/client";
-import { migrate } from "@fmnist/db/migrate";
-import { buildModel } from "@fmnist/model";
+import type { Db } from "@fmnist/db/client";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeGreyPng } from "~/server/png";
@@ -16,46 +13,16 @@ import type { ServeError } from "./errors";
 import { handleModelGet, handleModelPost } from "./handlers";
 import { MAX_INSTANCES } from "./limits";
 import { ModelStore } from "./model-store";
+import { createServingFixture, type ServingFixture } from "./test-fixture";
 
-let dir: string;
+let fixture: ServingFixture;
 let db: Db;
 let api: ReturnType<typeof createCaller>;
 let store: ModelStore;
-const models: tf.LayersModel[] = [];
+let models: tf.LayersModel[];
 // Real Fashion-MNIST test images (the shipped subset).
 const testPixels = readDataset(FIXTURE_DIR).test.images;
 const REAL_PHOTOS = resolve(import.meta.dirname, "../../../../../shared/real-photos");
-
-async function exportModel(seed: number, runId: string): Promise<number> {
-  const model = buildModel("tiny-cnn", { seed });
-  const out = join(dir, "artifacts", "runs", runId);
-  mkdirSync(out, { recursive: true });
-  let size = 0;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const weights = Buffer.from(a.weightData as ArrayBuffer);
-      const json = { modelTopology: a.modelTopology, format: "layers-model", generatedBy: a.generatedBy, convertedBy: null, weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs }] };
-      writeFileSync(join(out, "weights.bin"), weights);
-      writeFileSync(join(out, "model.json"), JSON.stringify(json));
-      size = weights.length;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-  );
-  models.push(model);
-  return size;
-}
-
-async function addRun(name: string, seed: number): Promise<string> {
-  const run = await db.run.create({ data: { name, architecture: "tiny-cnn", config: {}, seed, status: "SUCCEEDED", epochsPlanned: 1, testAccuracy: 0.5 + seed / 100 } });
-  const size = await exportModel(seed, run.id);
-  await db.artifact.createMany({
-    data: [
-      { runId: run.id, kind: "tfjs-layers-model", path: `runs/${run.id}/model.json`, sizeBytes: 1000 },
-      { runId: run.id, kind: "tfjs-weights", path: `runs/${run.id}/weights.bin`, sizeBytes: size },
-    ],
-  });
-  return run.id;
-}
 
 const post = (path: string, body: BodyInit | Buffer, type = "application/json", headers: Record<string, string> = {}) =>
   handleModelPost(new Request(`http://test/api/v1/models/${path}`, { method: "POST", body: Buffer.isBuffer(body) ? new Uint8Array(body) : body, headers: { "content-type": type, ...headers } }), path.split("/"), store);
@@ -65,14 +32,10 @@ const image = (i: number) => Array.from(testPixels.subarray(i * 784, (i + 1) * 7
 const direct = (m: tf.LayersModel, images: number[][]) => tf.tidy(() => (m.predict(tf.tensor4d(images.flat(), [images.length, 28, 28, 1])) as tf.Tensor).arraySync() as number[][]);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "fmnist-serve-"));
-  process.env.ARTIFACTS_DIR = join(dir, "artifacts");
-  const url = `file:${join(dir, "serve.db")}`;
-  await migrate(url, { log: () => {} });
-  db = createDb(url);
-  api = createCaller(createTRPCContext({ db }));
-  const r1 = await addRun("v1 run", 1);
-  const r2 = await addRun("v2 run", 2);
+  fixture = await createServingFixture("fmnist-serve-");
+  ({ db, api, models } = fixture);
+  const r1 = await fixture.addRun("v1 run", 1);
+  const r2 = await fixture.addRun("v2 run", 2);
   await api.registry.register({ runId: r1, name: "fashion-classifier" });
   await api.registry.register({ runId: r2, name: "fashion-classifier" });
   await api.registry.setAlias({ name: "fashion-classifier", alias: "production", version: 1 });
@@ -82,9 +45,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   store.close();
-  for (const m of models) m.dispose();
-  await db.$disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture.close();
 });
 
 describe("dynamic batching and the bounded queue", () => {
@@ -99,6 +60,31 @@ describe("dynamic batching and the bounded queue", () => {
     expect(sizes).toEqual([6]);
     expect(outs.map((o) => o.length)).toEqual([10, 20, 30]);
     expect(outs[1][0]).toBe(10); // the second request's rows, not the first's
+  });
+
+  it("with no window, predicts a lone request at once and batches what arrives while one runs, in one reused shared array", async () => {
+    const sizes: number[] = [];
+    const buffers: ArrayBufferLike[] = [];
+    let release = () => {};
+    const b = new DynamicBatcher(
+      async (x, n) => {
+        sizes.push(n);
+        buffers.push(x.buffer);
+        if (sizes.length === 1) await new Promise<void>((r) => (release = r));
+        return new Float32Array(n * 10).fill(x[0]);
+      },
+      { windowMs: 0, maxBatch: 64, maxQueue: 1000 },
+    );
+    const first = b.submit(ones(1), 1);
+    await new Promise((r) => setImmediate(r));
+    expect(sizes).toEqual([1]); // started without waiting for company
+    const rest = [2, 3, 4].map((n) => b.submit(new Float32Array(n * 784).fill(n), n));
+    release();
+    const outs = await Promise.all([first, ...rest]);
+    expect(sizes).toEqual([1, 9]); // everything that arrived meanwhile, as one batch
+    expect(buffers[0]).toBeInstanceOf(SharedArrayBuffer);
+    expect(buffers[1]).toBe(buffers[0]);
+    expect(outs[1][0]).toBe(2); // the batch's first pixel is the second request's
   });
 
   it("splits at maxBatch, and a larger single request runs alone", async () => {
