@@ -122,3 +122,20 @@ export async function pruneVerdict(db: Db, runId: string, epoch: number): Promis
   const competing = rows.map(metric).filter((v): v is number => v != null);
   return { rung: epoch, decision: ashaDecision(value, competing, et.reductionFactor, maximises(definition.objective)), competing: competing.length };
 }
+
+/** Stores a validated definition as a RUNNING sweep and queues its first trials (API and CLI). */
+export async function createSweep(db: Db, definition: SweepDefinition) {
+  const sweep = await db.sweep.create({
+    data: {
+      name: definition.name,
+      definition: definition as unknown as object,
+      method: definition.method,
+      objective: definition.objective,
+      trialBudget: definition.trialBudget,
+      maxConcurrent: definition.maxConcurrent,
+    },
+    select: { id: true, name: true, status: true },
+  });
+  const advanced = await advanceSweep(db, sweep.id);
+  return { ...sweep, queued: advanced.queued.length };
+}
