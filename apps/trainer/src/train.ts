@@ -19,6 +19,7 @@ import {
 import type { EpochSummary, Progress, ProgressReporter } from "./progress";
 import { silentReporter } from "./progress";
 import { startHeartbeat } from "./queue";
+import { sweepPruning, TrialPruned } from "./sweep-pruning";
 import { waitWhileHeld } from "./test-hold";
 
 export interface TrainOptions {
@@ -41,7 +42,7 @@ export interface TrainOptions {
 
 export interface TrainResult {
   runId: string;
-  status: "SUCCEEDED" | "CANCELLED";
+  status: "SUCCEEDED" | "CANCELLED" | "PRUNED";
   backend: string;
   epochs: EpochSummary[];
   bestEpoch?: number;
@@ -78,18 +79,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return await trainRecorded(options, runId, reporter);
   } catch (e) {
     const cancelled = e instanceof FitStopped;
+    const pruned = e instanceof TrialPruned;
     const message = e instanceof Error ? e.message : String(e);
     await db.run
       .update({
         where: { id: runId },
         data: {
-          status: cancelled ? "CANCELLED" : "FAILED",
+          status: pruned ? "PRUNED" : cancelled ? "CANCELLED" : "FAILED",
           error: cancelled ? null : message.slice(0, 4000),
           finishedAt: new Date(),
           durationMs: Date.now() - (run.startedAt ?? new Date()).getTime(),
         },
       })
       .catch(() => undefined);
+    if (pruned) {
+      reporter.log(`run ${runId} ${message}`);
+      return { runId, status: "PRUNED", backend: "", epochs: [], tensorsAfterEpoch: [] };
+    }
     if (cancelled) {
       reporter.log(`run ${runId} cancelled`);
       return { runId, status: "CANCELLED", backend: "", epochs: [], tensorsAfterEpoch: [] };
@@ -144,6 +150,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
     terminal(reporter, checkpoint),
     recorder.callback(checkpoint),
     ...(config.patience > 0 ? [new EarlyStopping(config.patience)] : []),
+    ...[await sweepPruning(db, runId)].filter((c) => c !== undefined),
     // Test-only (FMNIST_TEST_HOLD_FILE): e2e tests hold a run between batches instead of racing it.
     { onBatchBegin: (t) => waitWhileHeld(Math.floor(t) + 1, () => recorder.cancelRequested || Boolean(options.shouldStop?.())) },
   ];

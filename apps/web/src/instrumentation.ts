@@ -10,8 +10,9 @@ export async function register() {
   refuseForbiddenMethods();
   const { db } = await import("@fmnist/db/client");
   const { startLeaseSweep } = await import("@fmnist/db/leases");
+  const { advanceRunningSweeps } = await import("@fmnist/sweep/advance");
   // 0 turns it off (the e2e setup replaces the database file after the server has started).
   const intervalMs = Number(process.env.FMNIST_LEASE_SWEEP_MS ?? 5_000);
   if (intervalMs === 0) return;
-  startLeaseSweep(db(), { intervalMs: Number.isFinite(intervalMs) && intervalMs > 0 ? intervalMs : 5_000 });
+  startLeaseSweep(db(), { intervalMs: Number.isFinite(intervalMs) && intervalMs > 0 ? intervalMs : 5_000, afterSweep: advanceRunningSweeps });
 }
