@@ -74,6 +74,12 @@ export function RunView({ id }: { id: string }) {
                 {r.parent ? <Link href={`/runs/${r.parent.id}`}>{r.parent.name}</Link> : <span className="mono">{r.parentRunId} (deleted)</span>}
               </span>
             )}
+            {r.sweepId && (
+              <span data-testid="sweep-link">
+                {" "}
+                · trial #{r.trialNumber} of <Link href={`/sweeps/${r.sweepId}`}>its sweep</Link>
+              </span>
+            )}
           </div>
         </div>
         <div className="row">
@@ -84,6 +90,7 @@ export function RunView({ id }: { id: string }) {
       </div>
 
       {r.status === "FAILED" && r.error && <div className="error-box" style={{ marginBottom: 16 }}>{r.error}</div>}
+      {r.status === "PRUNED" && r.error && <p className="muted" data-testid="pruned-reason">Pruned by its sweep: {r.error}</p>}
       {live && <LiveProgress run={r} />}
 
       <div className="stats">
