@@ -11,7 +11,7 @@
  *    sweep and TPE's startup trials have the same parameters (seeded per trial), so they are
  *    trained once and shared.
  *
- *   pnpm bench:sweep [--trials 24] [--epochs 12] [--workers 2] [--seeds 5] [--tpe-epochs 3] [--skip-asha] [--skip-tpe]
+ *   pnpm bench:sweep [--trials 24] [--epochs 9] [--images 1000] [--workers 2] [--seeds 5] [--tpe-epochs 2] [--skip-asha] [--skip-tpe]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,16 +32,18 @@ import { fit } from "../src/fit";
 const { values: opts } = parseArgs({
   options: {
     trials: { type: "string", default: "24" },
-    epochs: { type: "string", default: "12" },
+    epochs: { type: "string", default: "9" },
+    images: { type: "string", default: "1000" },
     workers: { type: "string", default: "2" },
     seeds: { type: "string", default: "5" },
-    "tpe-epochs": { type: "string", default: "3" },
+    "tpe-epochs": { type: "string", default: "2" },
     "skip-asha": { type: "boolean", default: false },
     "skip-tpe": { type: "boolean", default: false },
   },
 });
 const TRIALS = Number(opts.trials);
 const EPOCHS = Number(opts.epochs);
+const IMAGES = Number(opts.images);
 const WORKERS = Number(opts.workers);
 const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
@@ -53,11 +55,11 @@ const definition = (over: Partial<SweepDefinitionInput> = {}): SweepDefinitionIn
   trialBudget: TRIALS,
   maxConcurrent: WORKERS,
   seed: 1,
-  base: { architecture: "mlp", epochs: EPOCHS, dataset: "fixture-subset", patience: 0, backend: "auto" },
+  base: { architecture: "mlp", epochs: EPOCHS, dataset: "fixture-subset", maxTrainImages: IMAGES, patience: 0, backend: "auto" },
   space: {
     learningRate: { type: "range", min: 1e-5, max: 0.3, scale: "log" },
     dropout: { type: "range", min: 0, max: 0.8 },
-    batchSize: { type: "choice", values: [16, 64, 256] },
+    batchSize: { type: "choice", values: [32, 64, 128] },
   },
   ...over,
 });
@@ -99,7 +101,7 @@ async function runSweepOnWorkers(label: string, input: SweepDefinitionInput) {
 }
 
 async function asha() {
-  console.log(`\n== ASHA: ${TRIALS}-trial random sweep, mlp, ${EPOCHS} epochs, fixture subset, ${WORKERS} workers ==`);
+  console.log(`\n== ASHA: ${TRIALS}-trial random sweep, mlp, ${EPOCHS} epochs, ${IMAGES} fixture images, ${WORKERS} workers ==`);
   const plain = await runSweepOnWorkers("without early termination", definition());
   const pruned = await runSweepOnWorkers("with ASHA (first rung 1 epoch, eta 3)", definition({ earlyTermination: { type: "asha", minResource: 1, reductionFactor: 3 } }));
   const share = pruned.pruned / pruned.trials;
@@ -113,7 +115,7 @@ async function asha() {
 async function tpeVsRandom() {
   const tpeEpochs = Number(opts["tpe-epochs"]);
   const seeds = Number(opts.seeds);
-  console.log(`\n== TPE vs random: ${TRIALS} trials each, mlp, ${tpeEpochs} epochs, fixture subset, ${seeds} seeds (in-process fit) ==`);
+  console.log(`\n== TPE vs random: ${TRIALS} trials each, mlp, ${tpeEpochs} epochs, ${IMAGES} fixture images, ${seeds} seeds (in-process fit) ==`);
   const backend = await selectBackend("auto");
   console.log(`backend: ${backend.backend}`);
   const data = readDataset(FIXTURE_DIR);
@@ -123,9 +125,12 @@ async function tpeVsRandom() {
     const key = JSON.stringify(params);
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
-    const split = stratifiedSplit(data.train.labels, config.validationSplit, config.seed);
-    const train = gather(data.train.images, data.train.labels, split.train);
-    const validation = gather(data.train.images, data.train.labels, split.validation);
+    // As train.ts prepares a run: the stratified subset of maxTrainImages, then the validation split.
+    const keep = stratifiedSplit(data.train.labels, 1 - config.maxTrainImages / data.train.count, config.seed).train;
+    const sub = gather(data.train.images, data.train.labels, keep);
+    const split = stratifiedSplit(sub.labels, config.validationSplit, config.seed);
+    const train = gather(sub.images, sub.labels, split.train);
+    const validation = gather(sub.images, sub.labels, split.validation);
     const model = buildModel(config.architecture, { dropout: config.dropout, seed: config.seed });
     model.compile({ optimizer: tf.train.adam(config.learningRate), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
     try {

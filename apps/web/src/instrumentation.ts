@@ -1,7 +1,8 @@
 /**
  * Runs once when the server starts (Next's instrumentation hook). It starts the lease sweep: a run
  * whose worker died is marked FAILED within FMNIST_LEASE_SWEEP_MS (5 s) of its lease running out,
- * even when no worker is alive, without the dashboard's reads doing writes. And it makes the HTTP
+ * even when no worker is alive, without the dashboard's reads doing writes; after each pass it
+ * advances running sweeps, so such a trial is replaced with no worker alive. And it makes the HTTP
  * server answer TRACE/TRACK with 405 (Next.js would answer 500 before our code runs).
  */
 export async function register() {

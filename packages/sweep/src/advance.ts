@@ -40,7 +40,7 @@ export function trialObjective(definition: SweepDefinition, run: { bestValAccura
  */
 export async function advanceSweep(db: Db, sweepId: string): Promise<AdvanceResult> {
   const sweep = await db.sweep.findUnique({ where: { id: sweepId } });
-  if (!sweep || sweep.status !== "RUNNING") return { queued: [], finished: sweep?.status === "FINISHED" };
+  if (sweep?.status !== "RUNNING") return { queued: [], finished: sweep?.status === "FINISHED" };
   const definition = sweepDefinitionSchema.parse(sweep.definition);
   const trials = await db.run.findMany({
     where: { sweepId },

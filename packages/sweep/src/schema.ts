@@ -136,7 +136,7 @@ export const sweepDefinitionSchema = baseDefinition.superRefine((d, ctx) => {
       check(dim.min, ["min"]);
       check(dim.max, ["max"]);
     } else {
-      dim.values.forEach((v, i) => check(v, ["values", i]));
+      for (const [i, v] of dim.values.entries()) check(v, ["values", i]);
       if (new Set(dim.values.map((v) => JSON.stringify(v))).size !== dim.values.length) issue(["space", key, "values"], `${key}: a value is listed twice`);
     }
   }

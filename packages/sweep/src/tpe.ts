@@ -25,7 +25,7 @@ export interface TpeOptions {
 
 /** Where a value lies in its dimension: [0, 1] for ranges, the index for choices. */
 export function toUnit(dim: Dimension, value: unknown): number {
-  if (dim.type === "choice") return Math.max(0, dim.values.findIndex((v) => v === value));
+  if (dim.type === "choice") return Math.max(0, dim.values.indexOf(value as string | number | boolean));
   const v = Number(value);
   if (dim.scale === "log") return clamp01((Math.log(v) - Math.log(dim.min)) / (Math.log(dim.max) - Math.log(dim.min)));
   return clamp01((v - dim.min) / (dim.max - dim.min));
