@@ -92,6 +92,19 @@ describe.each(["sqlite", "postgres"] as const)("%s", (dialect) => {
       expect(await a.run.count({ where: { sweepId: sweep.id } })).toBe(5);
     });
 
+    it("grid: a failed point is proposed again, and the grid is covered once", async () => {
+      const sweep = await createSweep(a, definition({ name: "grid", method: "grid", trialBudget: 3, maxConcurrent: 3, earlyTermination: null }));
+      let rows = await trials(a, sweep.id);
+      const points = (rs: typeof rows) => rs.map((r) => (r.config as { learningRate: number }).learningRate);
+      expect(points(rows)).toEqual([0.0001, 0.00316227766017, 0.1]);
+      await finish(a, rows[0].id, "SUCCEEDED");
+      await finish(a, rows[1].id, "FAILED");
+      await advanceSweep(b, sweep.id);
+      rows = await trials(a, sweep.id);
+      expect(rows.map((r) => r.trialNumber)).toEqual([0, 1, 2, 3]);
+      expect(points(rows)[3]).toBe(points(rows)[1]);
+    });
+
     it("asks ASHA at rung epochs only, against every trial that reached the rung", async () => {
       const sweep = await createSweep(a, definition({ name: "prune", maxConcurrent: 3, trialBudget: 3 }));
       const rows = await trials(a, sweep.id);

@@ -2,8 +2,9 @@
 import type { Db } from "@fmnist/db/client";
 import { createRun } from "@fmnist/db/runs";
 import { ashaDecision, ashaRungs } from "./asha";
+import { gridParams } from "./grid";
 import { proposeParams } from "./propose";
-import { maximises, type SweepDefinition, sweepDefinitionSchema, type TrialParams, trialConfig } from "./schema";
+import { gridSize, maximises, type SweepDefinition, sweepDefinitionSchema, type TrialParams, trialConfig } from "./schema";
 import type { Observation } from "./tpe";
 
 const ACTIVE = ["QUEUED", "RUNNING"] as const;
@@ -63,8 +64,12 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<AdvanceResu
         return { params: trialParams(definition, t.config), score: v == null ? Number.NaN : maximise ? v : -v, pruned: t.status === "PRUNED" };
       });
     let next = trials.reduce((m, t) => Math.max(m, t.trialNumber ?? -1), -1) + 1;
+    // Grid points already taken by trials that did not fail: a failed point is proposed again.
+    const taken = new Set(trials.filter((t) => t.status !== "FAILED").map((t) => JSON.stringify(sortedParams(trialParams(definition, t.config)))));
     for (let i = 0; i < room; i++, next++) {
-      const config = trialConfig(definition, proposeParams(definition, next, observations), next);
+      const params = definition.method === "grid" ? nextGridPoint(definition, taken) : proposeParams(definition, next, observations);
+      taken.add(JSON.stringify(sortedParams(params)));
+      const config = trialConfig(definition, params, next);
       try {
         await createRun(db, { config, status: "QUEUED", sweepId, trialNumber: next, tags: ["sweep"] }, { id: true });
         queued.push(next);
@@ -86,6 +91,20 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<AdvanceResu
 export async function advanceRunningSweeps(db: Db): Promise<void> {
   const sweeps = await db.sweep.findMany({ where: { status: "RUNNING" }, select: { id: true } });
   for (const s of sweeps) await advanceSweep(db, s.id);
+}
+
+function sortedParams(p: TrialParams): TrialParams {
+  return Object.fromEntries(Object.entries(p).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The first grid point no live or finished trial has (in grid order). */
+function nextGridPoint(definition: SweepDefinition, taken: Set<string>): TrialParams {
+  const size = gridSize(definition.space);
+  for (let k = 0; k < size; k++) {
+    const p = gridParams(definition.space, k);
+    if (!taken.has(JSON.stringify(sortedParams(p)))) return p;
+  }
+  throw new Error("every grid point has a trial");
 }
 
 function isUniqueViolation(e: unknown): boolean {
