@@ -95,7 +95,7 @@ test("a sweep from the form: trials appear and finish live, pruned ones marked, 
   await row.getByLabel("max").fill("0.3");
   await page.screenshot({ path: join(SCREENSHOTS_DIR, "new-sweep.png"), fullPage: true });
   await page.getByTestId("start-sweep").click();
-  await page.waitForURL(/\/sweeps\/[^/]+$/);
+  await page.waitForURL(/\/sweeps\/(?!new$)[^/]+$/);
   const id = page.url().split("/").pop()!;
   await expect(page.getByTestId("sweep-name")).toContainText("e2e lr sweep");
   // Queued as ordinary runs before any worker runs: two at once.

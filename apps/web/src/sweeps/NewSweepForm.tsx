@@ -135,8 +135,9 @@ export function NewSweepForm() {
     // Nothing is sent while the schema finds an error: the same schema the API applies.
     if (check()) gate.guard(submitChecked);
   };
-  const err = (path: string) => {
-    const m = Object.entries(errors).find(([k]) => k === path || k.startsWith(`${path}.`))?.[1];
+  // An error at `path` or below it; `exact` for the space as a whole (its rows show their own).
+  const err = (path: string, exact = false) => {
+    const m = Object.entries(errors).find(([k]) => k === path || (!exact && k.startsWith(`${path}.`)))?.[1];
     return m ? (
       <div className="field-error" role="alert" data-testid={`error-${path}`}>
         {m}
@@ -198,7 +199,7 @@ export function NewSweepForm() {
 
       <div className="panel">
         <h2>Search space</h2>
-        {err("space")}
+        {err("space", true)}
         <table className="data" data-testid="space-table">
           <thead>
             <tr>
