@@ -11,7 +11,7 @@
  *    sweep and TPE's startup trials have the same parameters (seeded per trial), so they are
  *    trained once and shared.
  *
- *   pnpm bench:sweep [--trials 24] [--epochs 9] [--images 1000] [--workers 2] [--seeds 5] [--tpe-epochs 2] [--skip-asha] [--skip-tpe]
+ *   pnpm bench:sweep [--trials 24] [--epochs 9] [--images 500] [--workers 2] [--seeds 5] [--tpe-epochs 1] [--skip-asha] [--skip-tpe]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -33,10 +33,10 @@ const { values: opts } = parseArgs({
   options: {
     trials: { type: "string", default: "24" },
     epochs: { type: "string", default: "9" },
-    images: { type: "string", default: "1000" },
+    images: { type: "string", default: "500" },
     workers: { type: "string", default: "2" },
     seeds: { type: "string", default: "5" },
-    "tpe-epochs": { type: "string", default: "2" },
+    "tpe-epochs": { type: "string", default: "1" },
     "skip-asha": { type: "boolean", default: false },
     "skip-tpe": { type: "boolean", default: false },
   },
