@@ -11,9 +11,9 @@
  * (tf.profile; the composite kernels of wasm-gradients show up as one entry each) and peak RSS.
  */
 import { parseArgs } from "node:util";
+import { type BackendPreference, selectBackend } from "@fmnist/backends";
 import { buildModel } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-import { type BackendPreference, selectBackend } from "@fmnist/backends";
 
 const { values: opts } = parseArgs({
   options: {

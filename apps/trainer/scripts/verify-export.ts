@@ -8,13 +8,13 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { runArtifactFile } from "@fmnist/db/artifacts";
+import { selectBackend } from "@fmnist/backends";
 import { readDataset } from "@fmnist/data";
+import { runArtifactFile } from "@fmnist/db/artifacts";
 import { createDb } from "@fmnist/db/client";
 import { artifactsDir } from "@fmnist/db/config";
 import { accuracy, argmaxRows } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "@fmnist/backends";
 import { predictProbabilities } from "../src/batches";
 
 const runId = process.argv[2];

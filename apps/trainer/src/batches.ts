@@ -1,4 +1,4 @@
-import { IMAGE_PIXELS as PIXELS, IMAGE_SIZE, toUnitPixels } from "@fmnist/data/image";
+import { IMAGE_SIZE, IMAGE_PIXELS as PIXELS, toUnitPixels } from "@fmnist/data/image";
 import { mirror } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 

@@ -19,6 +19,7 @@ import {
 import { Command, InvalidArgumentError, Option } from "commander";
 import { importModelRun } from "./import-run";
 import { terminalReporter } from "./progress";
+import { addSweepCommand } from "./sweep-cli";
 import { train } from "./train";
 import { defaultWorkerId, runWorker } from "./worker";
 
@@ -191,5 +192,7 @@ program
       await db.$disconnect();
     }
   });
+
+addSweepCommand(program);
 
 await program.parseAsync();

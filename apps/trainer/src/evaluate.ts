@@ -1,5 +1,5 @@
-import { runArtifactFile, runArtifactPath } from "@fmnist/db/artifacts";
 import type { ImageSet } from "@fmnist/data";
+import { runArtifactFile, runArtifactPath } from "@fmnist/db/artifacts";
 import type { Db } from "@fmnist/db/client";
 import { finishRun } from "@fmnist/db/runs";
 import { argmaxRows, classificationReport, confusionMatrix } from "@fmnist/model";

@@ -1,9 +1,10 @@
 // fit() on the shipped fixture with no database at all: the loop and its callbacks alone.
+
+import { selectBackend } from "@fmnist/backends";
 import { FIXTURE_DIR, gather, readDataset, stratifiedSplit } from "@fmnist/data";
 import { ARCHITECTURE_NAMES, buildModel, learningRateAt } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "@fmnist/backends";
 import { BestCheckpoint, type Callback, DecoupledWeightDecay, EarlyStopping, FitStopped, fit, LearningRateSchedule } from "./fit";
 
 const data = readDataset(FIXTURE_DIR);

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { runArtifactFile, runArtifactPath } from "@fmnist/db/artifacts";
+import { selectBackend } from "@fmnist/backends";
 import { type FashionMnist, loadFashionMnist, readDataset } from "@fmnist/data";
+import { runArtifactFile, runArtifactPath } from "@fmnist/db/artifacts";
 import type { Db } from "@fmnist/db/client";
-import { createImportedRun, failRun, recordProgress, startRun } from "@fmnist/db/runs";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
+import { createImportedRun, failRun, recordProgress, startRun } from "@fmnist/db/runs";
 import { type ImportedKerasModel, importedRunFields, importKerasModel, type KerasFormat, sourceFileName } from "@fmnist/keras-import";
 import type { BackendPreference } from "@fmnist/model/train-config";
-import { selectBackend } from "@fmnist/backends";
 import { codeVersion } from "./code-version";
 import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 

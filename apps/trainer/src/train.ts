@@ -1,10 +1,10 @@
+import { selectBackend } from "@fmnist/backends";
 import { FIXTURE_DIR, gather, loadFashionMnist, readDataset, stratifiedSplit } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
-import { createRun, failRun, markCancelled, recordEpoch, recordProgress, recordResolved, startHeartbeat, startRun } from "@fmnist/db/runs";
+import { createRun, failRun, markCancelled, pruneRun, recordEpoch, recordProgress, recordResolved, startHeartbeat, startRun } from "@fmnist/db/runs";
 import { buildModel, learningRateAt, type TrainConfig } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "@fmnist/backends";
 import { codeVersion } from "./code-version";
 import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 import {
@@ -18,6 +18,7 @@ import {
 } from "./fit";
 import type { EpochSummary, Progress, ProgressReporter } from "./progress";
 import { silentReporter } from "./progress";
+import { sweepPruning, TrialPruned } from "./sweep-pruning";
 import { waitWhileHeld } from "./test-hold";
 
 export interface TrainOptions {
@@ -40,7 +41,7 @@ export interface TrainOptions {
 
 export interface TrainResult {
   runId: string;
-  status: "SUCCEEDED" | "CANCELLED";
+  status: "SUCCEEDED" | "CANCELLED" | "PRUNED";
   backend: string;
   epochs: EpochSummary[];
   bestEpoch?: number;
@@ -74,9 +75,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return await trainRecorded(options, runId, reporter);
   } catch (e) {
     const cancelled = e instanceof FitStopped;
+    const pruned = e instanceof TrialPruned;
     const message = e instanceof Error ? e.message : String(e);
     const durationMs = Date.now() - (run.startedAt ?? new Date()).getTime();
-    await (cancelled ? markCancelled(db, runId, durationMs) : failRun(db, runId, message, { durationMs })).catch(() => undefined);
+    await (pruned ? pruneRun(db, runId, message, durationMs) : cancelled ? markCancelled(db, runId, durationMs) : failRun(db, runId, message, { durationMs })).catch(() => undefined);
+    if (pruned) {
+      reporter.log(`run ${runId} ${message}`);
+      return { runId, status: "PRUNED", backend: "", epochs: [], tensorsAfterEpoch: [] };
+    }
     if (cancelled) {
       reporter.log(`run ${runId} cancelled`);
       return { runId, status: "CANCELLED", backend: "", epochs: [], tensorsAfterEpoch: [] };
@@ -128,6 +134,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
     terminal(reporter, checkpoint),
     recorder.callback(checkpoint),
     ...(config.patience > 0 ? [new EarlyStopping(config.patience)] : []),
+    ...[await sweepPruning(db, runId)].filter((c) => c !== undefined),
     // Test-only (FMNIST_TEST_HOLD_FILE): e2e tests hold a run between batches instead of racing it.
     { onBatchBegin: (t) => waitWhileHeld(Math.floor(t) + 1, () => recorder.cancelRequested || Boolean(options.shouldStop?.())) },
   ];

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FIXTURE_DIR } from "@fmnist/data";
 import { createDb, type Db } from "@fmnist/db/client";
+import { failExpiredLeases } from "@fmnist/db/leases";
 import { migrate } from "@fmnist/db/migrate";
 import { startPostgres } from "@fmnist/db/test-postgres";
 import { trainConfigSchema } from "@fmnist/model";
 import { afterAll, describe, expect, it } from "vitest";
-import { failExpiredLeases } from "@fmnist/db/leases";
 import { runWorker } from "./worker";
 
 const tmp = mkdtempSync(join(tmpdir(), "fmnist-worker-"));

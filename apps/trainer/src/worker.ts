@@ -4,6 +4,7 @@ import { artifactsDir as defaultArtifactsDir, defaultLeaseMs } from "@fmnist/db/
 import { failExpiredLeases } from "@fmnist/db/leases";
 import { claimNextRun, failRun, requeueRun, startHeartbeat } from "@fmnist/db/runs";
 import { parseTrainConfig, requestedTrainConfig } from "@fmnist/model";
+import { advanceRunningSweeps, advanceSweep } from "@fmnist/sweep/advance";
 import { importModelRun, readStoredSource } from "./import-run";
 import { type ProgressReporter, silentReporter } from "./progress";
 import { train } from "./train";
@@ -37,6 +38,8 @@ export async function runWorker(options: WorkerOptions, signal?: AbortSignal): P
   log(`worker ${workerId} waiting for queued runs (lease ${leaseMs / 1000} s)`);
   while (!signal?.aborted) {
     for (const id of await failExpiredLeases(db)) log(`run ${id}: lease expired, marked FAILED`);
+    // Sweeps whose trials ended elsewhere (or whose worker died) get their next trials queued.
+    await advanceRunningSweeps(db).catch((e: unknown) => log(`advancing sweeps failed: ${(e as Error).message}`));
     const run = await claimNextRun(db, workerId, leaseMs);
     if (!run) {
       if (options.exitWhenIdle) break;
@@ -87,6 +90,8 @@ export async function runWorker(options: WorkerOptions, signal?: AbortSignal): P
       log(`run ${run.id}: FAILED: ${message}`);
     } finally {
       heartbeat.stop();
+      // A sweep trial ended (any way): queue the sweep's next trials at once.
+      if (run.sweepId) await advanceSweep(db, run.sweepId).catch((e: unknown) => log(`sweep ${run.sweepId}: ${(e as Error).message}`));
     }
     processed++;
   }

@@ -4,7 +4,8 @@
  * (/api/v1/models/<ref>...) to its plain Node handler before Next's router (FMNIST_SERVE_FAST=0
  * leaves it to the Next route: the same endpoints, many times the CPU per request), and starts the
  * lease sweep: a run whose worker died is marked FAILED within FMNIST_LEASE_SWEEP_MS (5 s) of its
- * lease running out, even when no worker is alive, without the dashboard's reads doing writes.
+ * lease running out, even when no worker is alive, without the dashboard's reads doing writes; after
+ * each pass it advances running sweeps, so such a trial is replaced with no worker alive.
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -16,8 +17,9 @@ export async function register() {
   }
   const { db } = await import("@fmnist/db/client");
   const { startLeaseSweep } = await import("@fmnist/db/leases");
+  const { advanceRunningSweeps } = await import("@fmnist/sweep/advance");
   // 0 turns it off (the e2e setup replaces the database file after the server has started).
   const intervalMs = Number(process.env.FMNIST_LEASE_SWEEP_MS ?? 5_000);
   if (intervalMs === 0) return;
-  startLeaseSweep(db(), { intervalMs: Number.isFinite(intervalMs) && intervalMs > 0 ? intervalMs : 5_000 });
+  startLeaseSweep(db(), { intervalMs: Number.isFinite(intervalMs) && intervalMs > 0 ? intervalMs : 5_000, afterSweep: advanceRunningSweeps });
 }

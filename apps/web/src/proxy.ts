@@ -14,6 +14,8 @@ const ALLOWED: [prefix: string, methods: string[]][] = [
   ["/api/v1/models/", ["GET", "POST", "HEAD"]],
   ["/api/", ["GET", "HEAD"]],
   ["/classify/wasm/", ["GET", "HEAD"]],
+  // Sweeps: list, new-sweep form, a sweep's page (mutations go through /api/trpc/).
+  ["/sweeps", ["GET", "HEAD"]],
   // Pages, icons, Next's own assets.
   ["/", ["GET", "HEAD"]],
 ];

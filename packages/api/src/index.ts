@@ -14,8 +14,8 @@ type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure: RouterOutputs["runs"]["byId"]. */
 type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-export { appRouter, createCaller, createContextForUrl, createTRPCContext };
-export type { AppRouter, RouterInputs, RouterOutputs };
-export type { Context, CreateContextOptions, Dialect } from "./trpc";
 export { onRegistryChange, type RegistryChange } from "./lib/registry-events";
 export type { ResolvedVersion } from "./router/registry/version.handler";
+export type { Context, CreateContextOptions, Dialect } from "./trpc";
+export type { AppRouter, RouterInputs, RouterOutputs };
+export { appRouter, createCaller, createContextForUrl, createTRPCContext };

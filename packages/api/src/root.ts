@@ -4,6 +4,7 @@ import { hardExamplesRouter } from "./router/hardExamples";
 import { modelRouter } from "./router/model";
 import { registryRouter } from "./router/registry";
 import { runRouter } from "./router/run";
+import { sweepRouter } from "./router/sweep";
 import { createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -16,6 +17,8 @@ export const appRouter = createTRPCRouter({
   registry: registryRouter,
   // hardExamples.list: test images the selected runs got wrong, aggregated across runs.
   hardExamples: hardExamplesRouter,
+  // sweeps.list, byId; create, extend, cancel (admin): hyper-parameter searches over the run queue.
+  sweeps: sweepRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,7 +4,7 @@
  * procedure builders every router uses.
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import { createDb, db as sharedDb, type Db } from "@fmnist/db/client";
+import { createDb, type Db, db as sharedDb } from "@fmnist/db/client";
 import { databaseKind, databaseUrl } from "@fmnist/db/config";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";

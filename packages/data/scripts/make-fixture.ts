@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { DATASET_FILES, encodeIdx, FIXTURE_DIR, IMAGE_PIXELS, loadFashionMnist, SUBSET_MANIFEST, sha256, type ImageSet } from "../src/index";
+import { DATASET_FILES, encodeIdx, FIXTURE_DIR, IMAGE_PIXELS, type ImageSet, loadFashionMnist, SUBSET_MANIFEST, sha256 } from "../src/index";
 
 function firstPerClass(set: ImageSet, perClass: number): ImageSet {
   const taken = new Array(10).fill(0);

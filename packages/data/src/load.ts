@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { cacheDir, candidateDirs, DatasetNotFoundError, expectedChecksums, findFile, hasAllFiles, readDecompressed, verifyBytes } from "./locate";
 import { downloadDataset } from "./download";
 import { DATASET_FILE_KEYS, type DatasetFileKey } from "./files";
 import { DatasetFileError, parseIdx } from "./idx";
 import { IMAGE_SIZE } from "./image";
+import { cacheDir, candidateDirs, DatasetNotFoundError, expectedChecksums, findFile, hasAllFiles, readDecompressed, verifyBytes } from "./locate";
 
 export interface ImageSet {
   images: Uint8Array;

@@ -6,8 +6,8 @@ import { gunzipSync } from "node:zlib";
 import {
   DATASET_FILE_KEYS,
   DATASET_FILES,
-  DEBIAN_DIR,
   type DatasetFileKey,
+  DEBIAN_DIR,
   OFFICIAL_MIRROR,
   SUBSET_MANIFEST,
   type SubsetManifest,

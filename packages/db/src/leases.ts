@@ -25,6 +25,9 @@ export interface LeaseSweepOptions {
   /** How often to look; a dead worker's run is FAILED at most this long after its lease ends. */
   intervalMs?: number;
   log?: (message: string) => void;
+  /** Runs after each sweep (the db package knows no sweeps: the caller passes advanceRunningSweeps,
+   * so a trial whose worker died is replaced even when no worker is left). */
+  afterSweep?: (db: Db) => Promise<unknown>;
 }
 
 /**
@@ -42,8 +45,9 @@ export function startLeaseSweep(db: Db, options: LeaseSweepOptions = {}): () => 
     if (running) return;
     running = true;
     failExpiredLeases(db)
-      .then((ids) => {
+      .then(async (ids) => {
         for (const id of ids) log(`run ${id}: lease expired, marked FAILED`);
+        await options.afterSweep?.(db);
       })
       .catch((e: unknown) => log(`lease sweep failed: ${(e as Error).message}`))
       .finally(() => {

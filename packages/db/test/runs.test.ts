@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../src/client";
 import { migrate } from "../src/migrate";
 import { runParamRows } from "../src/run-params";
-import { claimNextRun, claimRun, createRun, failRun, finishRun, markCancelled, pruneRun, recordEpoch, renewLease, requestCancel, requeueRun, RunStateError, startRun } from "../src/runs";
+import { claimNextRun, claimRun, createRun, failRun, finishRun, markCancelled, pruneRun, RunStateError, recordEpoch, renewLease, requestCancel, requeueRun, startRun } from "../src/runs";
 import { tempSqlite } from "./helpers";
 
 const sqlite = tempSqlite();

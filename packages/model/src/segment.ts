@@ -119,7 +119,6 @@ function strip(work: Work, band: number, side: "top" | "bottom" | "left" | "righ
   for (let k = 0; k < len; k++) {
     if (count[k] > 0) {
       for (let c = 0; c < 3; c++) out[k * 3 + c] /= count[k];
-      continue;
     }
   }
   for (let k = 0; k < len; k++) {

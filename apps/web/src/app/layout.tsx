@@ -21,6 +21,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <nav className="nav">
               <Link href="/">Experiments</Link>
               <Link href="/runs/new">New run</Link>
+              <Link href="/sweeps">Sweeps</Link>
               <Link href="/classify">Classify</Link>
               <Link href="/models">Models</Link>
               <Link href="/dataset">Dataset</Link>

@@ -14,10 +14,10 @@ import { ClassifierClient, ClassifierError } from "./classifier-client";
 import { DrawingPad } from "./DrawingPad";
 import { ModelInputPreview, OriginalPreview } from "./InputPreview";
 import { argmax, ProbabilityBars } from "./ProbabilityBars";
-import { type Backend, BACKENDS, type Classification, type LoadedModel, type Saliency } from "./protocol";
+import { BACKENDS, type Backend, type Classification, type LoadedModel, type Saliency } from "./protocol";
 import { SaliencyInput } from "./Saliency";
-import { verdictOf } from "./verdict";
 import { TestSetPanel } from "./TestSetPanel";
+import { verdictOf } from "./verdict";
 import "./classify.css";
 
 type Run = RouterOutputs["runs"]["byId"];

@@ -1,6 +1,6 @@
 // tfjs backend choice and model-file fetching shared by the browser workers (classify, embedding).
 import * as tf from "@tensorflow/tfjs";
-import { type Backend, BACKENDS, ClassifyError } from "./protocol";
+import { BACKENDS, type Backend, ClassifyError } from "./protocol";
 
 let wasmPathSet = false;
 

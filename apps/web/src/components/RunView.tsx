@@ -7,12 +7,12 @@ import { useState } from "react";
 import { asProgress, liveFraction } from "~/jobs/progress";
 import { classNames, type Locale } from "~/lib/classes";
 import { bytes, dateTime, duration, num, pct, valueText } from "~/lib/format";
+import { RunLabels } from "~/runs/RunLabels";
 import { useTRPC } from "~/trpc/react";
 import { ConfusionMatrix, type MatrixMode } from "./ConfusionMatrix";
 import { Curves } from "./Curves";
 import { MisclassifiedGallery, type PairFilter } from "./MisclassifiedGallery";
 import { ReportTable } from "./ReportTable";
-import { RunLabels } from "~/runs/RunLabels";
 import { RunActions } from "./RunActions";
 import { LOCALE_OPTIONS, Segmented } from "./Segmented";
 import { StatusBadge } from "./StatusBadge";
@@ -75,6 +75,12 @@ export function RunView({ id }: { id: string }) {
                 {r.parent ? <Link href={`/runs/${r.parent.id}`}>{r.parent.name}</Link> : <span className="mono">{r.parentRunId} (deleted)</span>}
               </span>
             )}
+            {r.sweepId && (
+              <span data-testid="sweep-link">
+                {" "}
+                · trial #{r.trialNumber} of <Link href={`/sweeps/${r.sweepId}`}>its sweep</Link>
+              </span>
+            )}
           </div>
         </div>
         <div className="row">
@@ -86,6 +92,7 @@ export function RunView({ id }: { id: string }) {
 
       <RunLabels run={r} />
       {r.status === "FAILED" && r.error && <div className="error-box" style={{ marginBottom: 16 }}>{r.error}</div>}
+      {r.status === "PRUNED" && r.error && <p className="muted" data-testid="pruned-reason">Pruned by its sweep: {r.error}</p>}
       {live && <LiveProgress run={r} />}
 
       <div className="stats">

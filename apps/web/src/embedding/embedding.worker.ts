@@ -2,7 +2,7 @@
 // The embedding map's worker: runs the run's exported model over the test set in the browser,
 // keeps the activations of the layer before the classifier, and projects them to 2-D: PCA at
 // once, then UMAP (umap-js) with progress. All off the page's thread.
-import { IMAGE_PIXELS as PIXELS, IMAGE_SIZE, toUnitPixels } from "@fmnist/data/image";
+import { IMAGE_SIZE, IMAGE_PIXELS as PIXELS, toUnitPixels } from "@fmnist/data/image";
 import { seededRandom } from "@fmnist/data/split";
 import * as tf from "@tensorflow/tfjs";
 import { UMAP } from "umap-js";

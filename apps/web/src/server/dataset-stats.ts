@@ -1,5 +1,5 @@
 import { createCaller, createTRPCContext } from "@fmnist/api";
-import { candidateDirs, FIXTURE_DIR, type FashionMnist, hasAllFiles, IMAGE_PIXELS as PIXELS, readDataset, runSplitCounts } from "@fmnist/data";
+import { candidateDirs, type FashionMnist, FIXTURE_DIR, hasAllFiles, IMAGE_PIXELS as PIXELS, readDataset, runSplitCounts } from "@fmnist/data";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { resolveTestSetDir } from "./test-images";

@@ -1,13 +1,13 @@
 "use client";
 
-import { BarChart, LineChart, ScatterChart } from "echarts/charts";
-import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
+import { BarChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
+import { GridComponent, LegendComponent, ParallelComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { type CSSProperties, useEffect, useRef } from "react";
 
 // Only the pieces the studio draws, so the page does not ship all of ECharts.
-echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+echarts.use([BarChart, LineChart, ParallelChart, ScatterChart, GridComponent, LegendComponent, ParallelComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
 
 export type EChartsOption = echarts.EChartsCoreOption;
 export type EChartsInstance = echarts.ECharts;

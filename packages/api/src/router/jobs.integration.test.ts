@@ -3,12 +3,12 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Db } from "@fmnist/db/client";
+import { startLeaseSweep } from "@fmnist/db/leases";
 import { trainConfigSchema } from "@fmnist/model/train-config";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import type { Db } from "@fmnist/db/client";
-import { startLeaseSweep } from "@fmnist/db/leases";
 import { createTestDb, failure, insertRun, matrix, postgresAvailable, type TestDb, type TestDialect } from "../../test/db";
 import { appRouter, createCaller, createTRPCContext } from "../index";
 import { retryName } from "./run/retry.handler";

@@ -2,8 +2,8 @@ import { requestedTrainConfig, retryName, trainConfigSchema } from "@fmnist/mode
 import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { runNotFound } from "../../lib/not-found";
-import { describeZodError } from "../../trpc";
 import type { Context } from "../../trpc";
+import { describeZodError } from "../../trpc";
 import { createRunHandler } from "./create.handler";
 import type { retryRunSchema } from "./retry.schema";
 

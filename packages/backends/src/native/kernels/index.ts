@@ -10,11 +10,11 @@ import { optimizerKernels } from "./optimizer";
 import { poolingKernels } from "./pooling";
 import { reductionKernels } from "./reductions";
 
-export { ADAM_KERNEL } from "./optimizer";
-export { BATCH_NORM_GRAD, BATCH_NORM_TRAIN, type BatchNormTrainAttrs } from "./normalization";
+export { alloc, BACKEND_NAME, copyCpuKernel, kernelStats, setAfterCpuKernel } from "./common";
 export { CONV_FUSED, CONV_FUSED_GRAD_FILTER, CONV_FUSED_GRAD_INPUT, type FusedConvAttrs } from "./conv";
 export { RELU_GRAD_KERNEL } from "./elementwise";
-export { alloc, BACKEND_NAME, copyCpuKernel, kernelStats, setAfterCpuKernel } from "./common";
+export { BATCH_NORM_GRAD, BATCH_NORM_TRAIN, type BatchNormTrainAttrs } from "./normalization";
+export { ADAM_KERNEL } from "./optimizer";
 
 export function nativeKernels(addon: NativeAddon): tf.KernelConfig[] {
   return [

@@ -1,6 +1,6 @@
-import { artifactsDir } from "@fmnist/db/config";
-import { db } from "@fmnist/db/client";
 import { importMaxBytes, isAdmin, KerasImportError, queueImport } from "@fmnist/api/imports";
+import { db } from "@fmnist/db/client";
+import { artifactsDir } from "@fmnist/db/config";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";

@@ -1,6 +1,6 @@
 import { IMAGE_PIXELS, IMAGE_SIZE } from "@fmnist/data/image";
-import { encodeGreyPng } from "~/server/png";
 import { datasetErrorResponse, datasetProblem, datasetStats, MAX_SAMPLES_PER_CLASS, resolveDataset } from "~/server/dataset-stats";
+import { encodeGreyPng } from "~/server/png";
 
 export const dynamic = "force-dynamic";
 
