@@ -9,11 +9,13 @@
  * matrix. The model is the one the classify page opens on: the first registered model's
  * @production version, else the best run by test accuracy; --run names another.
  */
+
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createCaller, createTRPCContext } from "@fmnist/api";
+import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { artifactsDir } from "@fmnist/db/config";
 import { CLASS_NAMES_EN, type PhotoPreprocessOptions } from "@fmnist/model";
 import sharp from "sharp";
@@ -74,7 +76,7 @@ function readLabels(dir: string): Row[] {
 }
 
 function mirrored(input: Float32Array): Float32Array {
-  const out = new Float32Array(784);
+  const out = new Float32Array(IMAGE_PIXELS);
   for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) out[y * 28 + x] = input[y * 28 + 27 - x];
   return out;
 }

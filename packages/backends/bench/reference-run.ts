@@ -6,7 +6,9 @@
  *
  *   tsx bench/reference-run.ts [--backend native|cpu|wasm] [--epochs 20] [--threads N]
  */
+
 import { gather, loadFashionMnist, seededRandom, shuffleInPlace, stratifiedSplit } from "@fmnist/data";
+import { IMAGE_PIXELS, toUnitPixels } from "@fmnist/data/image";
 import { buildModel, trainConfigSchema } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 
@@ -37,11 +39,11 @@ const val = gather(data.train.images, data.train.labels, split.validation);
 
 function batch(images: Uint8Array, labels: Uint8Array, start: number, end: number, order?: Int32Array) {
   const n = end - start;
-  const x = new Float32Array(n * 784);
+  const x = new Float32Array(n * IMAGE_PIXELS);
   const y = new Float32Array(n * 10);
   for (let k = 0; k < n; k++) {
     const i = order ? order[start + k] : start + k;
-    for (let p = 0; p < 784; p++) x[k * 784 + p] = images[i * 784 + p] / 255;
+    toUnitPixels(images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), x, k * IMAGE_PIXELS);
     y[k * 10 + labels[i]] = 1;
   }
   return { xs: tf.tensor4d(x, [n, 28, 28, 1]), ys: tf.tensor2d(y, [n, 10]) };

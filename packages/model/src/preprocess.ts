@@ -1,8 +1,8 @@
+import { IMAGE_PIXELS, IMAGE_SIZE, toUnitPixels } from "@fmnist/data/image";
 import * as tf from "@tensorflow/tfjs";
-import { IMAGE_SIZE } from "./classes";
 import { type SegmentOptions, segmentForeground } from "./segment";
 
-const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
+const PIXELS = IMAGE_PIXELS;
 
 /** uint8 IDX pixels (N*784) -> float32 tensor [N,28,28,1] in [0,1]. Trainer and browser share it. */
 export function imagesToTensor(pixels: Uint8Array, count = pixels.length / PIXELS): tf.Tensor4D {
@@ -10,7 +10,7 @@ export function imagesToTensor(pixels: Uint8Array, count = pixels.length / PIXEL
     throw new Error(`expected ${count} images of ${PIXELS} bytes, got ${pixels.length} bytes`);
   }
   const data = new Float32Array(count * PIXELS);
-  for (let i = 0; i < data.length; i++) data[i] = pixels[i] / 255;
+  toUnitPixels(pixels.subarray(0, data.length), data);
   return tf.tensor4d(data, [count, IMAGE_SIZE, IMAGE_SIZE, 1]);
 }
 

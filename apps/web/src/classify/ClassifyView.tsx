@@ -1,6 +1,7 @@
 "use client";
 
 import type { RouterOutputs } from "@fmnist/api";
+import { argmax } from "@fmnist/model/metrics";
 import { skipToken, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
@@ -13,7 +14,7 @@ import { useTRPC } from "~/trpc/react";
 import { ClassifierClient, ClassifierError } from "./classifier-client";
 import { DrawingPad } from "./DrawingPad";
 import { ModelInputPreview, OriginalPreview } from "./InputPreview";
-import { argmax, ProbabilityBars } from "./ProbabilityBars";
+import { ProbabilityBars } from "./ProbabilityBars";
 import { BACKENDS, type Backend, type Classification, type LoadedModel, type Saliency } from "./protocol";
 import { SaliencyInput } from "./Saliency";
 import { TestSetPanel } from "./TestSetPanel";

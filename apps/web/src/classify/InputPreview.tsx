@@ -1,5 +1,6 @@
 "use client";
 
+import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { useEffect, useRef } from "react";
 import type { Box } from "./protocol";
 import { heatCanvas, inputSquare } from "./Saliency";
@@ -64,7 +65,7 @@ export function ModelInputPreview({ input }: { input: Float32Array }) {
     const ctx = canvas?.getContext("2d");
     if (!canvas || !ctx) return;
     const image = ctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) {
+    for (let i = 0; i < IMAGE_PIXELS; i++) {
       const v = Math.round(Math.max(0, Math.min(1, input[i])) * 255);
       image.data.set([v, v, v, 255], i * 4);
     }

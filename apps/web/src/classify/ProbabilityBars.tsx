@@ -1,5 +1,7 @@
 "use client";
 
+import { argmax } from "@fmnist/model/metrics";
+
 /** The ten class probabilities as horizontal bars, the predicted class highlighted and the true
  * class (when known) marked. With `onSelect`, a click on a bar picks that class (for its heat map). */
 export function ProbabilityBars({
@@ -45,11 +47,4 @@ export function ProbabilityBars({
       ))}
     </ol>
   );
-}
-
-/** First maximum wins, as in the trainer's evaluation. */
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { useEffect, useRef } from "react";
 import type { Box } from "./protocol";
 
@@ -37,7 +38,7 @@ export function SaliencyInput({ input, map, classIndex }: { input: Float32Array;
     const ctx = ref.current?.getContext("2d");
     if (!ctx) return;
     const image = ctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) {
+    for (let i = 0; i < IMAGE_PIXELS; i++) {
       const g = Math.round(Math.max(0, Math.min(1, input[i])) * 160);
       const [r, gr, b, a] = map ? heatRgba(map[i]) : [0, 0, 0, 0];
       const k = a / 255;

@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 // The classify page's worker: owns tfjs and the loaded model, decodes and preprocesses pictures
 // and runs inference, so that neither a large decode nor the whole test set blocks the page.
-import { planSaliency, preprocessPhoto, type SaliencyPlan, saliency } from "@fmnist/model";
+import { IMAGE_PIXELS, IMAGE_SIZE, toUnitPixels } from "@fmnist/data/image";
+import { argmax, planSaliency, preprocessPhoto, type SaliencyPlan, saliency } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { checkedFetch, chooseBackend, message } from "./backend";
 import { decodeImage, pixelsOf } from "./decode";
@@ -10,7 +11,7 @@ import { decodeTestSet } from "./test-set-format";
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const PIXELS = 784;
+const PIXELS = IMAGE_PIXELS;
 let model: tf.LayersModel | null = null;
 let plan: SaliencyPlan | null = null;
 let planNote = "";
@@ -170,11 +171,10 @@ async function runTestSet(id: number, url: string, batchSize: number): Promise<T
     if (cancelled.has(id)) throw new ClassifyError("cancelled", `Stopped after ${start} of ${set.count} images`);
     const n = Math.min(batchSize, set.count - start);
     const src = set.pixels.subarray(start * PIXELS, (start + n) * PIXELS);
-    for (let p = 0; p < src.length; p++) x[p] = src[p] / 255;
-    const probs = tf.tidy(() => (m.predict(tf.tensor4d(x.subarray(0, n * PIXELS), [n, 28, 28, 1])) as tf.Tensor).dataSync());
+    toUnitPixels(src, x);
+    const probs = tf.tidy(() => (m.predict(tf.tensor4d(x.subarray(0, n * PIXELS), [n, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor).dataSync());
     for (let k = 0; k < n; k++) {
-      let best = 0;
-      for (let c = 1; c < 10; c++) if (probs[k * 10 + c] > probs[k * 10 + best]) best = c;
+      const best = argmax(probs, k * 10, 10);
       const label = set.labels[start + k];
       if (label > 9) throw new ClassifyError("test-set", `Test label ${label} at index ${start + k} is not a class 0..9`);
       matrix[label][best]++;

@@ -1,3 +1,4 @@
+import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { ServeError } from "./errors";
 import type { BatchingConfig } from "./limits";
 
@@ -11,7 +12,7 @@ interface Pending {
   reject(e: unknown): void;
 }
 
-const PIXELS = 784;
+const PIXELS = IMAGE_PIXELS;
 const CLASSES = 10;
 
 /**

@@ -1,6 +1,8 @@
 // The serving API's stated limits (also in the OpenAPI document). Environment variables override
 // the batching and queue settings; the input limits are part of the API contract.
 
+import { IMAGE_PIXELS } from "@fmnist/data/image";
+
 function envInt(name: string, fallback: number, min: number, max: number): number {
   const v = Number(process.env[name]);
   return Number.isInteger(v) && v >= min && v <= max ? v : fallback;
@@ -16,7 +18,7 @@ export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 export const MAX_IMAGE_PIXELS = 50_000_000;
 /** As on the classify page, photos are decoded at most this many pixels on their long side. */
 export const MAX_IMAGE_SIDE = 1024;
-export const PIXELS = 784;
+export const PIXELS = IMAGE_PIXELS;
 
 export interface BatchingConfig {
   /** How long the first request of a batch waits for others (ms); 0 (the default): no wait, a

@@ -1,8 +1,10 @@
 // One model version, loaded from its exported files and predicting synchronously on the serving
 // backend. Used in the inference worker thread (predict-worker.mjs) and, where that cannot start,
 // in the request thread. No path aliases here: the worker loads this file with tsx directly.
+
 import { readFileSync } from "node:fs";
 import { resolve, sep } from "node:path";
+import { IMAGE_PIXELS, IMAGE_SIZE } from "@fmnist/data/image";
 import * as tf from "@tensorflow/tfjs";
 import { servingBackend } from "./backend";
 
@@ -65,7 +67,7 @@ export async function loadPredictor(modelJsonPath: string): Promise<Predictor> {
     return view;
   };
   const predict = (input: Float32Array, n: number) =>
-    Float32Array.from(tf.tidy(() => (model.predict(tf.tensor4d(plain(input, n * 784), [n, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array));
-  predict(new Float32Array(784), 1); // warm-up: the first predict allocates and initialises kernels
+    Float32Array.from(tf.tidy(() => (model.predict(tf.tensor4d(plain(input, n * IMAGE_PIXELS), [n, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor).dataSync() as Float32Array));
+  predict(new Float32Array(IMAGE_PIXELS), 1); // warm-up: the first predict allocates and initialises kernels
   return { predict, params: model.countParams(), dispose: () => model.dispose() };
 }
