@@ -50,7 +50,12 @@ export const listRunsSchema = z
     /** Offset of the first row to return; `nextCursor` of the previous page. */
     cursor: z.number().int().min(0).max(1_000_000_000).nullish(),
     sort: z
-      .object({ column: z.union([z.enum(RUN_SORT_COLUMNS), paramSortSchema]), direction: z.enum(SORT_DIRECTIONS) })
+      .object({
+        column: z.union([z.enum(RUN_SORT_COLUMNS), paramSortSchema], {
+          error: `Invalid option: expected one of ${RUN_SORT_COLUMNS.join(", ")} or param:<config field>`,
+        }),
+        direction: z.enum(SORT_DIRECTIONS),
+      })
       .default({ column: "createdAt", direction: "desc" }),
     status: z.array(z.enum(RUN_STATUSES)).max(RUN_STATUSES.length).optional(),
     architecture: z.string().trim().min(1).max(100).optional(),
