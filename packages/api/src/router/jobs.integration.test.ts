@@ -219,6 +219,25 @@ function suite(dialect: TestDialect) {
       }
     });
 
+    it("created, retried and cloned: each stored config equals its request exactly, with RunParam rows to match", async () => {
+      const request = { ...tiny, name: "exact", batchSize: 32, learningRate: 0.0025, optimizer: "adamw", weightDecay: 0.01, augmentFlip: true } as const;
+      const created = await t.api.runs.create(request);
+      const stored = await t.db.run.findUniqueOrThrow({ where: { id: created.id } });
+      expect(stored.config).toEqual(trainConfigSchema.parse(request));
+      await t.db.run.update({ where: { id: created.id }, data: { status: "FAILED" } });
+      const retried = await t.db.run.findUniqueOrThrow({ where: { id: (await t.api.runs.retry({ id: created.id })).id } });
+      expect(retried.config).toEqual(trainConfigSchema.parse({ ...request, name: retryName("exact") }));
+      // A clone is what the form sends: the source's config, edited, with the link.
+      const cloneRequest = { ...(stored.config as object), name: "exact (copy)", epochs: 3, parentRunId: created.id };
+      const cloned = await t.db.run.findUniqueOrThrow({ where: { id: (await t.api.runs.create(cloneRequest as never)).id } });
+      const { parentRunId: _, ...cloneConfig } = cloneRequest;
+      expect(cloned.config).toEqual(cloneConfig);
+      const params = await t.db.runParam.findMany({ where: { runId: cloned.id } });
+      const byKey = Object.fromEntries(params.map((p) => [p.key, p.numValue ?? p.textValue]));
+      expect(byKey).toMatchObject({ batchSize: 32, learningRate: 0.0025, optimizer: "adamw", augmentFlip: 1, epochs: 3 });
+      expect(byKey.name).toBeUndefined();
+    });
+
     it("a fixture-subset run retries on the fixture; a long name is shortened to fit", async () => {
       const id = await insertRun(t.db, { name: "fixture", status: "FAILED" });
       const config = { ...tiny, batchSize: 64, learningRate: 0.001, validationSplit: 0.2, patience: 5, dropout: 0.5, seed: 42, backend: "auto", dataset: { dir: "/x/fashion-mnist-small", source: "explicit", subset: "2,000 / 500" } };
