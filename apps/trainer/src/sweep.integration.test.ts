@@ -1,10 +1,8 @@
 // A sweep shared by several worker processes on one PostgreSQL, with a worker killed mid-trial:
 // every trial ends in exactly one final state, none is trained twice, the sweep completes.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { TERMINAL_STATUSES } from "@fmnist/db";
 import { createDb } from "@fmnist/db/client";
 import { failExpiredLeases } from "@fmnist/db/leases";
@@ -13,32 +11,11 @@ import { startPostgres } from "@fmnist/db/test-postgres";
 import { sweepDefinitionSchema } from "@fmnist/sweep";
 import { advanceRunningSweeps, createSweep } from "@fmnist/sweep/advance";
 import { afterAll, describe, expect, it } from "vitest";
+import { startWorker, waitFor } from "./worker-process.testing";
 
 const tmp = mkdtempSync(join(tmpdir(), "fmnist-sweep-it-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const cli = fileURLToPath(new URL("./cli.ts", import.meta.url));
 
-function startWorker(env: Record<string, string>, id: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", cli, "worker", "--poll", "0.2", "--lease", "4", "--id", id], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  return { child, output: () => out, exited };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("a sweep on PostgreSQL", async () => {
   const pg = await startPostgres();
@@ -65,13 +42,13 @@ describe("a sweep on PostgreSQL", async () => {
     // The doomed worker holds its first trial after epoch 1 (test-hold), so it is surely mid-trial when killed.
     const hold = join(tmp, "hold");
     writeFileSync(hold, "1");
-    const doomed = startWorker({ ...env, FMNIST_TEST_HOLD_FILE: hold }, "doomed");
+    const doomed = startWorker({ ...env, FMNIST_TEST_HOLD_FILE: hold }, ["--lease", "4", "--id", "doomed"]);
     const held = await waitFor(
       "the doomed worker's trial to record epoch 1",
       () => db.run.findFirst({ where: { sweepId: sweep.id, workerId: "doomed", status: "RUNNING", epochsCompleted: { gte: 1 } } }),
       90_000,
     );
-    const workers = [startWorker(env, "w1"), startWorker(env, "w2")];
+    const workers = [startWorker(env, ["--lease", "4", "--id", "w1"]), startWorker(env, ["--lease", "4", "--id", "w2"])];
     doomed.child.kill("SIGKILL");
     await doomed.exited;
     const started = Date.now();

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { startPostgres } from "@fmnist/db/test-postgres";
 import { trainConfigSchema } from "@fmnist/model";
 import { afterAll, describe, expect, it } from "vitest";
 import { runWorker } from "./worker";
+import { startWorker, waitFor } from "./worker-process.testing";
 
 const tmp = mkdtempSync(join(tmpdir(), "fmnist-worker-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -32,27 +33,6 @@ function queue(db: Db, name: string, over: Record<string, unknown> = {}) {
   });
 }
 
-function startWorker(env: Record<string, string>, args: string[] = []): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", cli, "worker", "--poll", "0.2", ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  return { child, output: () => out, exited };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("worker on SQLite", () => {
   it("takes queued runs one at a time until the queue is empty", async () => {
