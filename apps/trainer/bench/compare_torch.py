@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch side of `pnpm bench:compare`: the reference CNN, resnet-small and reference-cnn-bn,
+"""PyTorch side of `pnpm bench:compare`: the reference CNN, resnet-small, reference-cnn-bn and
+seed-notebook-cnn-bn,
 trained and run the same way as ours.
 
 Same architecture as @fmnist/model's reference-cnn (Conv2D 32/64/128 3x3 valid + ReLU, 2x2 max
@@ -7,7 +8,7 @@ pools, dropout, Dense 128 ReLU, Dense 10 softmax), Glorot-uniform kernels and ze
 Keras defaults), dropout as given (the trainer's default 0.5), Adam(lr 1e-3, eps 1e-7 as tfjs), categorical cross-entropy, batch 64, and per
 batch the loss and accuracy read back to the host, as tfjs's trainOnBatch does.
 
-resnet-small and reference-cnn-bn as @fmnist/model builds them: convolutions without bias, then
+resnet-small, reference-cnn-bn and seed-notebook-cnn-bn as @fmnist/model builds them: convolutions without bias, then
 BatchNorm (Keras defaults: epsilon 1e-3, momentum 0.99, i.e. PyTorch momentum 0.01), 'same'
 padding as k // 2 (for the stride-2 3x3 convolutions TensorFlow pads 0 before / 1 after, PyTorch 1
 on both sides: same output shape and work, one pixel's shift), global average pooling.
@@ -140,7 +141,35 @@ class ReferenceCNNBN(nn.Module):
         return self.d2(F.relu(self.d1(x)))
 
 
-ARCHITECTURES = {"reference-cnn": ReferenceCNN, "resnet-small": ResNetSmall, "reference-cnn-bn": ReferenceCNNBN}
+class SeedNotebookCNNBN(nn.Module):
+    """seed-notebook-cnn-bn: 2x ConvBN(32, same) > pool > dropout .1 > 2x ConvBN(64, same) > pool >
+    dropout .1 > Dense(512, no bias) > BN > ReLU > dropout > Dense(10)."""
+
+    def __init__(self, dropout=0.4):
+        super().__init__()
+        self.convs = nn.ModuleList([ConvBN(1, 32, 3), ConvBN(32, 32, 3), ConvBN(32, 64, 3), ConvBN(64, 64, 3)])
+        self.drop_block = nn.Dropout(0.1)
+        self.d1 = nn.Linear(7 * 7 * 64, 512, bias=False)
+        self.bn1 = nn.BatchNorm1d(512, eps=1e-3, momentum=0.01)
+        self.drop = nn.Dropout(dropout)
+        self.d2 = nn.Linear(512, 10)
+        glorot(self.d1, self.d2)
+
+    def forward(self, x):
+        c = self.convs
+        x = self.drop_block(F.max_pool2d(F.relu(c[1](F.relu(c[0](x)))), 2))
+        x = self.drop_block(F.max_pool2d(F.relu(c[3](F.relu(c[2](x)))), 2))
+        # Keras flattens NHWC: the same features in another order, the same work.
+        x = F.relu(self.bn1(self.d1(torch.flatten(x, 1))))
+        return self.d2(self.drop(x))
+
+
+ARCHITECTURES = {
+    "reference-cnn": ReferenceCNN,
+    "resnet-small": ResNetSmall,
+    "reference-cnn-bn": ReferenceCNNBN,
+    "seed-notebook-cnn-bn": SeedNotebookCNNBN,
+}
 
 
 class Runner:

@@ -1,7 +1,7 @@
 // The architecture registry's names and facts without tfjs, so browser forms and schemas can list
 // them. architectures.ts checks (by type) that every name here has a builder; model.test.ts checks
 // that the parameter counts and FLOPs below are what the built models have.
-export const ARCHITECTURE_NAMES = ["reference-cnn", "seed-notebook-cnn", "reference-cnn-bn", "resnet-small", "mlp", "tiny-cnn"] as const;
+export const ARCHITECTURE_NAMES = ["reference-cnn", "seed-notebook-cnn", "seed-notebook-cnn-bn", "reference-cnn-bn", "resnet-small", "mlp", "tiny-cnn"] as const;
 export type ArchitectureName = (typeof ARCHITECTURE_NAMES)[number];
 export const DEFAULT_ARCHITECTURE: ArchitectureName = "reference-cnn";
 
@@ -22,6 +22,12 @@ export const ARCHITECTURE_INFO: Record<ArchitectureName, ArchitectureInfo> = {
     description: "What the seed notebook trained (93.18%): 2x Conv2D(32, same) > MaxPool > Dropout .25 > 2x Conv2D(64, same) > MaxPool > Dropout .25 > Dense(512) > Dropout .5 > Dense(10)",
     params: 1_676_266,
     flops: 39_809_216,
+  },
+  "seed-notebook-cnn-bn": {
+    description:
+      "The seed notebook's network with batch normalisation: 2x Conv2D(32, same) > MaxPool > Dropout .1 > 2x Conv2D(64, same) > MaxPool > Dropout .1 > Dense(512), each followed by BatchNorm > ReLU; Dropout > Dense(10)",
+    params: 1_678_378,
+    flops: 39_960_768,
   },
   "reference-cnn-bn": {
     description: "reference-cnn with batch normalisation after each convolution (Conv2D without bias > BatchNorm > ReLU)",

@@ -55,6 +55,18 @@ describe("residual and batch-normalised networks", () => {
     expect(model.layers.filter((l) => l.getClassName() === "BatchNormalization").length).toBeGreaterThanOrEqual(13);
     model.dispose();
   });
+  it("seed-notebook-cnn-bn is the notebook's stack with 5 batch norms and no conv or hidden dense bias", () => {
+    const model = buildModel("seed-notebook-cnn-bn", { seed: 1 });
+    const plain = buildModel("seed-notebook-cnn", { seed: 1 });
+    expect(model.layers.filter((l) => l.getClassName() === "BatchNormalization")).toHaveLength(5);
+    // Same conv and dense kernels as the notebook's network; BN replaces the biases.
+    const kernels = (m: typeof model) => m.weights.filter((w) => w.name.includes("kernel")).map((w) => w.shape);
+    expect(kernels(model)).toEqual(kernels(plain));
+    expect(model.weights.filter((w) => w.name.includes("bias")).map((w) => w.shape)).toEqual([[10]]);
+    expect(model.layers.map((l) => l.outputShape).filter((s) => Array.isArray(s) && s.length === 4).map((s) => (s as number[]).slice(1))).toContainEqual([7, 7, 64]);
+    model.dispose();
+    plain.dispose();
+  });
   it("reference-cnn-bn is reference-cnn's stack with 3 batch norms", () => {
     const model = buildModel("reference-cnn-bn", { seed: 1 });
     expect(model.layers.filter((l) => l.getClassName() === "BatchNormalization")).toHaveLength(3);
