@@ -156,6 +156,9 @@ constexpr int64_t kParallelMin = 1 << 15;
 // the machine uses (/proc/stat minus this process's own getrusage) and runs on one thread while
 // other processes keep more than a quarter of a core busy, going back to all threads when they
 // quiet down. Primitives are cached per thread count (oneDNN fixes the split at creation).
+// Niced processes (a background build, a benchmark under `nice`) do not count unless this process
+// is niced too: they only take what we leave idle, so yielding a core to them would hand it over
+// for good (measured: a nice-19 job kept a training on one thread, 750 instead of 1,100 img/s).
 
 struct Threads {
   int max = 1;        // threads asked for
@@ -197,8 +200,9 @@ bool read_proc_stat(unsigned long long& busy, unsigned long long& total) {
   std::fclose(f);
   if (n < 4) return false;
   // user nice system idle iowait irq softirq steal (guest times are inside user/nice)
-  busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-  total = busy + v[3] + v[4];
+  static const bool count_nice = getpriority(PRIO_PROCESS, 0) > 0;
+  busy = v[0] + (count_nice ? v[1] : 0) + v[2] + v[5] + v[6] + v[7];
+  total = v[0] + v[1] + v[2] + v[5] + v[6] + v[7] + v[3] + v[4];
   return true;
 }
 
@@ -374,6 +378,15 @@ ConvPrims& conv_prims(const ConvParams& p, bool bias = false, bool relu = false)
   return ref;
 }
 
+// Weights for a primitive: the user's HWIO buffer itself, or its copy reordered into the layout
+// the primitive chose (reorder into `layout`, cached in ConvPrims) when that differs.
+memory weights_as(ConvPrims& cp, float* user, bool needs_reorder, reorder& to_layout, memory& layout) {
+  memory uw(cp.user_w_md, eng(), user);
+  if (!needs_reorder) return uw;
+  to_layout.execute(strm(), uw, layout);
+  return layout;
+}
+
 ConvParams conv_params(const Args& a, size_t i) {
   size_t len;
   int32_t* v = a.i32(i, &len);
@@ -405,14 +418,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       check_len(lb, ws, "filter");
       check_len(lo, ys, "y");
       memory src(cp.src_md, eng(), A), dst(cp.dst_md, eng(), O);
-      memory w;
-      if (cp.fwd_reorder) {
-        memory uw(cp.user_w_md, eng(), B);
-        cp.w_to_fwd.execute(s, uw, cp.w_fwd);
-        w = cp.w_fwd;
-      } else {
-        w = memory(cp.user_w_md, eng(), B);
-      }
+      memory w = weights_as(cp, B, cp.fwd_reorder, cp.w_to_fwd, cp.w_fwd);
       cp.fwd.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
     } else if (mode == CONV_INPUT_GRAD) {
       check_len(la, ys, "dy");
@@ -420,14 +426,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       check_len(lo, xs, "dx");
       cp.ensure_bd();
       memory ddst(cp.dst_md, eng(), A), dsrc(cp.src_md, eng(), O);
-      memory w;
-      if (cp.bd_reorder) {
-        memory uw(cp.user_w_md, eng(), B);
-        cp.w_to_bd.execute(s, uw, cp.w_bd);
-        w = cp.w_bd;
-      } else {
-        w = memory(cp.user_w_md, eng(), B);
-      }
+      memory w = weights_as(cp, B, cp.bd_reorder, cp.w_to_bd, cp.w_bd);
       cp.bd.execute(s, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dsrc}});
     } else if (mode == CONV_FILTER_GRAD) {
       check_len(la, xs, "x");
@@ -489,14 +488,7 @@ napi_value ConvFused(napi_env env, napi_callback_info info) {
       check_len(ly, ys, "y");
       ConvPrims& cp = conv_prims(p, Bias != nullptr, relu);
       memory src(cp.src_md, eng(), X), dst(cp.dst_md, eng(), Y);
-      memory w;
-      if (cp.fwd_reorder) {
-        memory uw(cp.user_w_md, eng(), Wt);
-        cp.w_to_fwd.execute(s, uw, cp.w_fwd);
-        w = cp.w_fwd;
-      } else {
-        w = memory(cp.user_w_md, eng(), Wt);
-      }
+      memory w = weights_as(cp, Wt, cp.fwd_reorder, cp.w_to_fwd, cp.w_fwd);
       std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
       if (Bias) args.emplace(DNNL_ARG_BIAS, memory(cp.bias_md, eng(), Bias));
       cp.fwd.execute(s, args);
@@ -513,14 +505,7 @@ napi_value ConvFused(napi_env env, napi_callback_info info) {
       ConvPrims& cp = conv_prims(p);
       cp.ensure_bd();
       memory ddst(cp.dst_md, eng(), const_cast<float*>(g)), dsrc(cp.src_md, eng(), DX);
-      memory w;
-      if (cp.bd_reorder) {
-        memory uw(cp.user_w_md, eng(), Wt);
-        cp.w_to_bd.execute(s, uw, cp.w_bd);
-        w = cp.w_bd;
-      } else {
-        w = memory(cp.user_w_md, eng(), Wt);
-      }
+      memory w = weights_as(cp, Wt, cp.bd_reorder, cp.w_to_bd, cp.w_bd);
       cp.bd.execute(s, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dsrc}});
     } else if (mode == CONV_FILTER_GRAD) {
       size_t lx, ldy, ldw;

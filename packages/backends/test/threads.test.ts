@@ -1,0 +1,40 @@
+/**
+ * Adaptive threads (addon/native_cpu.cc, Threads): while another process keeps a core busy the
+ * addon runs on one thread (an OpenMP region stalls whenever one of its threads is descheduled), but
+ * a niced process does not count, since it only takes what we leave idle. Needs a quiet machine of
+ * two or more cores, as CI has; skipped with a note when the addon is not built.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
+import * as tf from "@tensorflow/tfjs";
+import { describe, expect, it } from "vitest";
+import { nativeThreadInfo, registerNativeBackend } from "../src/native/index";
+
+const reg = await registerNativeBackend({ threads: 2, adaptiveThreads: true });
+if (!reg.ok) console.warn(`adaptive thread tests skipped: ${reg.reason}`);
+
+/** A process that spins on one core at the given nice level. */
+const hog = (nice: number): ChildProcess => spawn("nice", ["-n", String(nice), process.execPath, "-e", "for (;;) {}"], { stdio: "ignore" });
+
+/** Convolutions on the native backend for `ms` (the addon re-reads the load every 500 ms). */
+async function train(ms: number) {
+  await tf.setBackend("native");
+  const [x, k] = [tf.randomNormal([32, 28, 28, 16]), tf.randomNormal([3, 3, 16, 16])] as const;
+  for (const t0 = Date.now(); Date.now() - t0 < ms; ) tf.tidy(() => tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, 1, "same").dataSync());
+  tf.dispose([x, k]);
+  return nativeThreadInfo();
+}
+
+describe.runIf(reg.ok && availableParallelism() >= 2)("adaptive threads", () => {
+  it("a niced neighbour keeps us on every thread; a neighbour at our priority takes one", async () => {
+    const niced = hog(19);
+    const withNiced = await train(2500).finally(() => niced.kill());
+    const normal = hog(0);
+    const withNormal = await train(2500).finally(() => normal.kill());
+    console.log(`niced neighbour: ${JSON.stringify(withNiced)}; normal neighbour: ${JSON.stringify(withNormal)}`);
+    expect(withNiced).toMatchObject({ adaptive: true, max: 2, current: 2 });
+    expect(withNiced?.otherLoad).toBeLessThan(0.25);
+    expect(withNormal).toMatchObject({ max: 2, current: 1 });
+    expect(withNormal?.otherLoad).toBeGreaterThan(0.25);
+  });
+});
