@@ -156,9 +156,10 @@ constexpr int64_t kParallelMin = 1 << 15;
 // the machine uses (/proc/stat minus this process's own getrusage) and runs on one thread while
 // other processes keep more than a quarter of a core busy, going back to all threads when they
 // quiet down. Primitives are cached per thread count (oneDNN fixes the split at creation).
-// Niced processes (a background build, a benchmark under `nice`) do not count unless this process
-// is niced too: they only take what we leave idle, so yielding a core to them would hand it over
-// for good (measured: a nice-19 job kept a training on one thread, 750 instead of 1,100 img/s).
+// Niced processes count too: with autogroup scheduling (sched_autogroup_enabled, the default on
+// Debian and here) nice only orders tasks within one session, so a niced job started from another
+// shell still takes a full core share, and two threads would stall at every barrier (measured here:
+// 8x slower epochs). Pausing such a job, or `echo 19 > /proc/<pid>/autogroup`, is what quiets it.
 
 struct Threads {
   int max = 1;        // threads asked for
@@ -200,9 +201,8 @@ bool read_proc_stat(unsigned long long& busy, unsigned long long& total) {
   std::fclose(f);
   if (n < 4) return false;
   // user nice system idle iowait irq softirq steal (guest times are inside user/nice)
-  static const bool count_nice = getpriority(PRIO_PROCESS, 0) > 0;
-  busy = v[0] + (count_nice ? v[1] : 0) + v[2] + v[5] + v[6] + v[7];
-  total = v[0] + v[1] + v[2] + v[5] + v[6] + v[7] + v[3] + v[4];
+  busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+  total = busy + v[3] + v[4];
   return true;
 }
 
