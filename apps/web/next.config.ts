@@ -19,6 +19,8 @@ const config: NextConfig = {
     "@tensorflow/tfjs-backend-cpu",
     "sharp",
     "h5wasm",
+    // OpenCV's WebAssembly build (GrabCut for photos): 10 MB of JavaScript, loaded by Node on first use.
+    "@techstark/opencv-js",
   ],
   // The workspace packages live outside apps/web.
   turbopack: { root: repoRoot },

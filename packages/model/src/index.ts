@@ -8,3 +8,4 @@ export * from "./saliency";
 export * from "./schedules";
 export * from "./segment";
 export * from "./train-config";
+export * from "./grabcut";
