@@ -23,7 +23,15 @@ const config: NextConfig = {
     "@techstark/opencv-js",
   ],
   // The workspace packages live outside apps/web.
-  turbopack: { root: repoRoot },
+  turbopack: {
+    root: repoRoot,
+    // OpenCV's build requires fs, path and crypto on its Node path only; the worker's bundle gets empty stand-ins.
+    resolveAlias: {
+      fs: { browser: "./src/lib/empty-module.ts" },
+      path: { browser: "./src/lib/empty-module.ts" },
+      crypto: { browser: "./src/lib/empty-module.ts" },
+    },
+  },
   poweredByHeader: false,
   reactStrictMode: true,
 };

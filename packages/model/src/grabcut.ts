@@ -5,16 +5,16 @@
 // see the same mask.
 import type { GrabCut } from "./segment";
 
-type Cv = typeof import("@techstark/opencv-js");
+type Cv = typeof import("./opencv").opencv.cv;
 
 let loading: Promise<GrabCut> | null = null;
 
 /** GrabCut on a working copy, as segmentForeground calls it; loads OpenCV on the first call. */
 export function loadGrabCut(): Promise<GrabCut> {
   loading ??= (async () => {
-    const mod = (await import("@techstark/opencv-js")) as unknown as { default?: Cv } & Cv;
-    const cv = (mod.default ?? mod) as Cv & { onRuntimeInitialized?: () => void };
-    // Not `await cv`: the Emscripten module is a thenable that resolves to itself, which never settles.
+    const { opencv } = await import("./opencv");
+    const cv = opencv.cv as Cv & { onRuntimeInitialized?: () => void };
+    // Not `await cv`: the Emscripten module is a thenable that resolves to itself (see ./opencv).
     if (!cv.Mat) await new Promise<void>((resolve) => (cv.onRuntimeInitialized = resolve));
     return grabCutWith(cv);
   })();
@@ -31,6 +31,9 @@ function grabCutWith(cv: Cv): GrabCut {
     try {
       img.data.set(rgb);
       mask.data.set(labels);
+      // GrabCut seeds its colour models with k-means from OpenCV's global random generator: the
+      // same seed every call, so a photo gives the same mask on every call, server and page alike.
+      cv.setRNGSeed(0x5eed);
       cv.grabCut(img, mask, new cv.Rect(0, 0, w, h), bgdModel, fgdModel, iterations, cv.GC_INIT_WITH_MASK);
       labels.set(mask.data);
     } finally {

@@ -1,0 +1,3 @@
+// Stands for Node's fs, path and crypto in the browser bundle: OpenCV's WebAssembly build names them
+// in code that only runs under Node.
+export default {};
