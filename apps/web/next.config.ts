@@ -19,19 +19,9 @@ const config: NextConfig = {
     "@tensorflow/tfjs-backend-cpu",
     "sharp",
     "h5wasm",
-    // OpenCV's WebAssembly build (GrabCut for photos): 10 MB of JavaScript, loaded by Node on first use.
-    "@techstark/opencv-js",
   ],
   // The workspace packages live outside apps/web.
-  turbopack: {
-    root: repoRoot,
-    // OpenCV's build requires fs, path and crypto on its Node path only; the worker's bundle gets empty stand-ins.
-    resolveAlias: {
-      fs: { browser: "./src/lib/empty-module.ts" },
-      path: { browser: "./src/lib/empty-module.ts" },
-      crypto: { browser: "./src/lib/empty-module.ts" },
-    },
-  },
+  turbopack: { root: repoRoot },
   poweredByHeader: false,
   reactStrictMode: true,
 };

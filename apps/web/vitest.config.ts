@@ -9,10 +9,5 @@ export default defineConfig({
     },
   },
   // Unit tests only; e2e/*.spec.ts belong to Playwright.
-  test: {
-    include: ["src/**/*.test.ts"],
-    // CommonJS modules as Node imports them: with the default interop, OpenCV's Emscripten module
-    // (a thenable resolving to itself, loaded for GrabCut on photos) is awaited and never settles.
-    deps: { interopDefault: false },
-  },
+  test: { include: ["src/**/*.test.ts"] },
 });

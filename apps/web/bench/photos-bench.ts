@@ -17,7 +17,8 @@ import { parseArgs } from "node:util";
 import { createCaller, createTRPCContext } from "@fmnist/api";
 import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { artifactsDir } from "@fmnist/db/config";
-import { CLASS_NAMES_EN, loadGrabCut, type PhotoPreprocessOptions } from "@fmnist/model";
+import { CLASS_NAMES_EN, type PhotoPreprocessOptions } from "@fmnist/model";
+import { loadGrabCut } from "@fmnist/model/grabcut";
 import sharp from "sharp";
 import { preparePhoto } from "../src/serving/image";
 import { loadPredictor } from "../src/serving/predictor";
@@ -34,8 +35,10 @@ const { values: args } = parseArgs({
     pre: { type: "string", default: "{}" },
     /** Writes a PNG of every photo's 28x28 input (sprite, 17 per row) here. */
     sprite: { type: "string" },
-    /** Segmentation: "grabcut" refines the border model with GrabCut (OpenCV), "border" without. */
-    segment: { type: "string", default: "grabcut" },
+    /** Segmentation: "border" (the border model, as the page and the endpoint) or "grabcut" (that
+     * mask refined by GrabCut from OpenCV's WebAssembly build where it misses the centre; with
+     * --pre '{"grabCutAlways":true}' everywhere). */
+    segment: { type: "string", default: "border" },
   },
 });
 const preOptions = JSON.parse(args.pre) as PhotoPreprocessOptions;
@@ -103,7 +106,7 @@ async function main() {
   const results: { file: string; label: number; kind: string; predicted: number; p: number; top3: number[]; box: object; inverted: boolean }[] = [];
   const inputs: Float32Array[] = [];
   if (args.segment !== "grabcut" && args.segment !== "border") throw new Error(`--segment must be grabcut or border, not ${args.segment}`);
-  preOptions.grabCut = args.segment === "grabcut" ? await loadGrabCut() : false;
+  if (args.segment === "grabcut") preOptions.grabCut = await loadGrabCut();
   let preMs = 0;
   const t0 = performance.now();
   for (const row of rows) {

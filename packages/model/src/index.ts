@@ -8,4 +8,3 @@ export * from "./saliency";
 export * from "./schedules";
 export * from "./segment";
 export * from "./train-config";
-export * from "./grabcut";

@@ -2,7 +2,7 @@
 // The classify page's worker: owns tfjs and the loaded model, decodes and preprocesses pictures
 // and runs inference, so that neither a large decode nor the whole test set blocks the page.
 import { IMAGE_PIXELS, IMAGE_SIZE, toUnitPixels } from "@fmnist/data/image";
-import { argmax, loadGrabCut, planSaliency, preprocessPhoto, type SaliencyPlan, saliency } from "@fmnist/model";
+import { argmax, planSaliency, preprocessPhoto, type SaliencyPlan, saliency } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { checkedFetch, chooseBackend, message } from "./backend";
 import { decodeImage, pixelsOf } from "./decode";
@@ -53,14 +53,6 @@ async function load(req: Extract<WorkerRequest, { type: "load" }>): Promise<Load
   return { backend, loadMs, warmupMs, params: loaded.countParams(), notes, saliency: planNote };
 }
 
-async function grabCut() {
-  try {
-    return await loadGrabCut();
-  } catch (e) {
-    throw new ClassifyError("internal", `OpenCV (GrabCut, for photos) could not be loaded: ${message(e)}`);
-  }
-}
-
 function requireModel(): tf.LayersModel {
   if (!model) throw new ClassifyError("no-model", "No model is loaded yet");
   return model;
@@ -94,11 +86,8 @@ async function classifyFile(file: Blob, name: string): Promise<{ result: Classif
   const decoded = await decodeImage(file, name);
   const image = pixelsOf(decoded.bitmap);
   const decodeMs = performance.now() - t0;
-  // GrabCut from OpenCV's WebAssembly build, as the server's photo endpoint: its own chunk,
-  // fetched with the first picture and kept for the worker's life.
-  const options = { grabCut: await grabCut() };
   const t1 = performance.now();
-  const pre = preprocessPhoto(image.data, image.width, image.height, options);
+  const pre = preprocessPhoto(image.data, image.width, image.height);
   const preprocessMs = performance.now() - t1;
   const { probabilities, inferenceMs } = infer(pre.input);
   const scale = decoded.width / image.width;
@@ -123,11 +112,10 @@ async function classifyFile(file: Blob, name: string): Promise<{ result: Classif
   return { result, transfer: [pre.input.buffer, decoded.bitmap] };
 }
 
-async function classifyPixels(rgba: Uint8ClampedArray, width: number, height: number): Promise<{ result: Classification; transfer: Transferable[] }> {
+function classifyPixels(rgba: Uint8ClampedArray, width: number, height: number): { result: Classification; transfer: Transferable[] } {
   requireModel();
-  const options = { grabCut: await grabCut() };
   const t1 = performance.now();
-  const pre = preprocessPhoto(rgba, width, height, options);
+  const pre = preprocessPhoto(rgba, width, height);
   const preprocessMs = performance.now() - t1;
   const { probabilities, inferenceMs } = infer(pre.input);
   const result: Classification = {
@@ -215,7 +203,7 @@ async function handle(req: Exclude<WorkerRequest, { type: "cancel" }>) {
         break;
       }
       case "classify-pixels": {
-        const { result, transfer } = await classifyPixels(req.rgba, req.width, req.height);
+        const { result, transfer } = classifyPixels(req.rgba, req.width, req.height);
         post({ type: "classified", id: req.id, result }, transfer);
         break;
       }

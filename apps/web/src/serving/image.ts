@@ -2,8 +2,8 @@
 // sniff the format and size from the header (refuse what is not a picture or too large), decode
 // with sharp (libvips: libspng for PNG, libjpeg-turbo's decoder for JPEG, as Chromium uses), apply
 // the EXIF orientation as createImageBitmap does, scale the long side down to 1024 as the page does,
-// then preprocessPhoto from @fmnist/model with GrabCut (OpenCV's WebAssembly build, as the page).
-import { loadGrabCut, type PhotoPreprocessOptions, preprocessPhoto } from "@fmnist/model";
+// then preprocessPhoto from @fmnist/model.
+import { type PhotoPreprocessOptions, preprocessPhoto } from "@fmnist/model";
 import sharp, { type OutputInfo } from "sharp";
 import { type ImageFormat, sniffImage } from "~/classify/sniff";
 import { ServeError } from "./errors";
@@ -60,9 +60,7 @@ export async function preparePhoto(bytes: Uint8Array, what = "the image", option
     if (/pixel limit/i.test(why)) throw new ServeError(413, `${what} has more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels the server decodes`);
     throw new ServeError(400, `${what} could not be decoded: it starts like a ${sniffed.format.toUpperCase()} file, but its data is corrupt or truncated (${why})`);
   }
-  // GrabCut as the classify page's worker runs it (OpenCV loaded once, on the first photo).
-  const grabCut = options?.grabCut ?? (await loadGrabCut());
-  const pre = preprocessPhoto(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, { ...options, grabCut });
+  const pre = preprocessPhoto(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, options);
   const scale = width / info.width;
   const box = {
     x: Math.round(pre.box.x * scale),
