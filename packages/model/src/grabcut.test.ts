@@ -66,7 +66,11 @@ describe("GrabCut (OpenCV WebAssembly)", () => {
   it("gives the same mask on every call (its k-means is seeded)", () => {
     const w = 640;
     const h = 480;
-    const photo = rgbaOf((x, y) => (inPullover(x, y) ? [60 + noise(x, y, 40), 90, 150 + noise(y, x, 40)] : [200 + noise(x, y, 30), 60 + noise(y, x, 30), 40]), w, h);
+    // A busy print on a busy cloth whose colours overlap. Unseeded, a real sneaker photo got two
+    // different answers from two calls (apps/web serving.test.ts); this synthetic one does not show
+    // it, so the test guards the repeatability, not the seed itself.
+    const print = (x: number, y: number): Rgb => [128 + noise(x, y, 100), 128 + noise(y, x, 100), 128 + noise(x + y, x, 100)];
+    const photo = rgbaOf((x, y) => (inPullover(x, y) ? print(x, y) : print(x + 7, y + 3).map((v) => v * 0.8 + 40) as Rgb), w, h);
     const first = preprocessPhoto(photo, w, h, { grabCut, grabCutAlways: true });
     for (let k = 0; k < 3; k++) expect(preprocessPhoto(photo, w, h, { grabCut, grabCutAlways: true }).input).toEqual(first.input);
   });
