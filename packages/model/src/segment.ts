@@ -558,7 +558,8 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
     const refined = grabCutRefine(options.grabCut, small, mask, isBg, options.grabCutIterations ?? 5);
     if (options.dropSkin ?? true) dropSkin(refined, rgb);
     const again = mainObject(refined, w, h, r);
-    if (again) mask = again;
+    // Seeded from the centre, the cut is kept only when it does cover it.
+    if (again && (options.grabCutAlways || !missesCentre(again, w, h))) mask = again;
   }
 
   let core: Uint8Array = mask;
