@@ -1,5 +1,5 @@
 /**
- * pnpm bench:photos [--run <id>] [--tta none|mirror] [--photos <dir>] [--json <file>] [--wrong]
+ * pnpm bench:photos [--run <id>] [--tta none|mirror] [--segment grabcut|border] [--photos <dir>] [--json <file>] [--wrong]
  *
  * The labelled real photos of ../shared/real-photos through the same path as the prediction API's
  * photo endpoint (and so the classify page's preprocessing): sharp decodes (libjpeg-turbo, as
@@ -18,6 +18,7 @@ import { createCaller, createTRPCContext } from "@fmnist/api";
 import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { artifactsDir } from "@fmnist/db/config";
 import { CLASS_NAMES_EN, type PhotoPreprocessOptions } from "@fmnist/model";
+import { loadGrabCut } from "@fmnist/model/grabcut";
 import sharp from "sharp";
 import { preparePhoto } from "../src/serving/image";
 import { loadPredictor } from "../src/serving/predictor";
@@ -34,6 +35,10 @@ const { values: args } = parseArgs({
     pre: { type: "string", default: "{}" },
     /** Writes a PNG of every photo's 28x28 input (sprite, 17 per row) here. */
     sprite: { type: "string" },
+    /** Segmentation: "border" (the border model, as the page and the endpoint) or "grabcut" (that
+     * mask refined by GrabCut from OpenCV's WebAssembly build where it misses the centre; with
+     * --pre '{"grabCutAlways":true}' everywhere). */
+    segment: { type: "string", default: "border" },
   },
 });
 const preOptions = JSON.parse(args.pre) as PhotoPreprocessOptions;
@@ -100,9 +105,14 @@ async function main() {
   const byKind = new Map<string, { n: number; top1: number; top3: number }>();
   const results: { file: string; label: number; kind: string; predicted: number; p: number; top3: number[]; box: object; inverted: boolean }[] = [];
   const inputs: Float32Array[] = [];
+  if (args.segment !== "grabcut" && args.segment !== "border") throw new Error(`--segment must be grabcut or border, not ${args.segment}`);
+  if (args.segment === "grabcut") preOptions.grabCut = await loadGrabCut();
+  let preMs = 0;
   const t0 = performance.now();
   for (const row of rows) {
+    const tp = performance.now();
     const pre = await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, preOptions);
+    preMs += performance.now() - tp;
     inputs.push(pre.input);
     const input = args.tta === "mirror" ? Float32Array.from([...pre.input, ...mirrored(pre.input)]) : pre.input;
     const out = predictor.predict(input, args.tta === "mirror" ? 2 : 1);
@@ -140,7 +150,7 @@ async function main() {
   line("overall", all);
   console.log(`\nconfusion (rows true, columns predicted): ${all.map((c) => String(c).padStart(3)).join("")}`);
   for (let c = 0; c < 10; c++) console.log(`  ${c} ${CLASS_NAMES_EN[c].padEnd(12)}${" ".repeat(27)}${confusion[c].map((x) => String(x).padStart(3)).join("")}`);
-  console.log(`\n${rows.length} photos in ${seconds.toFixed(1)} s`);
+  console.log(`\n${rows.length} photos in ${seconds.toFixed(1)} s; decode + preprocessing ${(preMs / rows.length).toFixed(1)} ms a photo (segmentation: ${args.segment})`);
   if (args.wrong) {
     for (const r of results) if (r.predicted !== r.label) console.log(`  wrong: ${r.file} (${r.kind}) -> ${CLASS_NAMES_EN[r.predicted]} ${(100 * r.p).toFixed(0)}%`);
   }
