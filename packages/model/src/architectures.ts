@@ -116,6 +116,15 @@ const seedNotebookCnn: Architecture = {
   },
 };
 
+/** A 3x3 Conv2D without bias > BatchNorm > ReLU: a batch-normalised block of a Sequential model. */
+function convBnReluLayers(init: ReturnType<typeof initializers>, filters: number, padding: "same" | "valid", first: boolean): tf.layers.Layer[] {
+  return [
+    tf.layers.conv2d({ ...(first ? { inputShape } : {}), filters, kernelSize: 3, padding, useBias: false, ...init() }),
+    tf.layers.batchNormalization({}),
+    tf.layers.activation({ activation: "relu" }),
+  ];
+}
+
 /** The seed notebook's network with batch normalisation after every convolution and the dense layer
  * (no bias > BN > ReLU). BN lets a one-cycle schedule run at a higher peak rate, so the blocks need
  * less dropout (0.1) than the notebook's 0.25; the head keeps `dropout` (0.4). */
@@ -124,11 +133,7 @@ const seedNotebookCnnBn: Architecture = {
   description: ARCHITECTURE_INFO["seed-notebook-cnn-bn"].description,
   build({ dropout = 0.4, seed } = {}) {
     const init = initializers(seed);
-    const convBnRelu = (filters: number, first = false) => [
-      tf.layers.conv2d({ ...(first ? { inputShape } : {}), filters, kernelSize: 3, padding: "same", useBias: false, ...init() }),
-      tf.layers.batchNormalization({}),
-      tf.layers.activation({ activation: "relu" }),
-    ];
+    const convBnRelu = (filters: number, first = false) => convBnReluLayers(init, filters, "same", first);
     return tf.sequential({
       name: "seed_notebook_cnn_bn",
       layers: [
@@ -157,11 +162,7 @@ const referenceCnnBn: Architecture = {
   description: ARCHITECTURE_INFO["reference-cnn-bn"].description,
   build({ dropout = 0.4, seed } = {}) {
     const init = initializers(seed);
-    const convBnRelu = (filters: number, first = false) => [
-      tf.layers.conv2d({ ...(first ? { inputShape } : {}), filters, kernelSize: 3, useBias: false, ...init() }),
-      tf.layers.batchNormalization({}),
-      tf.layers.activation({ activation: "relu" }),
-    ];
+    const convBnRelu = (filters: number, first = false) => convBnReluLayers(init, filters, "valid", first);
     return tf.sequential({
       name: "reference_cnn_bn",
       layers: [
