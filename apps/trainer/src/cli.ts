@@ -47,6 +47,7 @@ program
       .choices(CHECKPOINT_METRICS)
       .default(defaults.checkpointMetric),
   )
+  .option("--average-last-epochs <n>", "weight averaging (SWA): export the mean of the last N epochs' weights (0 = off)", number("epochs to average"), defaults.averageLastEpochs)
   .addOption(new Option("--optimizer <name>", "adam, adamw (decoupled weight decay) or sgd (Nesterov momentum)").choices(OPTIMIZERS).default(defaults.optimizer))
   .option("--weight-decay <x>", "decoupled weight decay (adamw, sgd)", number("weight decay"), defaults.weightDecay)
   .option("--momentum <x>", "sgd's Nesterov momentum", number("momentum"), defaults.momentum)
@@ -70,7 +71,7 @@ program
     // A recipe fills what the command line leaves at its default; explicit options win.
     const recipe: Record<string, unknown> = o.recipe ? RECIPES[o.recipe as RecipeName].config : {};
     const fields = [
-      "architecture", "epochs", "batchSize", "learningRate", "validationSplit", "patience", "dropout", "checkpointMetric",
+      "architecture", "epochs", "batchSize", "learningRate", "validationSplit", "patience", "dropout", "checkpointMetric", "averageLastEpochs",
       "optimizer", "weightDecay", "momentum", "lrSchedule", "warmupEpochs", "stepEpochs", "stepGamma", "labelSmoothing",
       "augmentCropPadding", "augmentFlip", "augmentErasing", "augmentPhoto", "seed", "backend", "maxTrainImages",
     ] as const;

@@ -5,7 +5,7 @@ import { FIXTURE_DIR, gather, readDataset, stratifiedSplit } from "@fmnist/data"
 import { ARCHITECTURE_NAMES, buildModel, learningRateAt } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BestCheckpoint, type Callback, DecoupledWeightDecay, EarlyStopping, FitStopped, fit, LearningRateSchedule } from "./fit";
+import { BestCheckpoint, type Callback, DecoupledWeightDecay, EarlyStopping, FitStopped, fit, LearningRateSchedule, WeightAveraging } from "./fit";
 
 const data = readDataset(FIXTURE_DIR);
 const keep = stratifiedSplit(data.train.labels, 1 - 640 / data.train.count, 1).train;
@@ -106,6 +106,26 @@ describe("fit() without a database", () => {
     const k1 = kernel();
     for (let i = 0; i < 10; i++) expect(k1[i]).toBeCloseTo(k0[i] * (1 - 0.01 * 0.5), 7);
     expect(Array.from(bias())).toEqual(Array.from(b0));
+    model.dispose();
+  });
+
+  it("weight averaging puts the mean of the last N epochs' weights into the model, and leaks nothing", async () => {
+    const model = compiled();
+    const averaging = new WeightAveraging(2);
+    const seen: Float32Array[][] = [];
+    const snapshot: Callback = { onEpochEnd: (_e, ctx) => void seen.push(ctx.model.getWeights().map((w) => w.dataSync().slice() as Float32Array)) };
+    await fit(model, trainSet, { epochs: 4, batchSize: 64, seed: 3, validation, callbacks: [averaging, snapshot] });
+    const before = tf.memory().numTensors;
+    expect(averaging.apply(model)).toEqual([3, 4]);
+    model.getWeights().forEach((w, i) => {
+      const got = w.dataSync();
+      for (const j of [0, Math.floor(got.length / 2), got.length - 1]) expect(got[j]).toBeCloseTo((seen[2][i][j] + seen[3][i][j]) / 2, 6);
+    });
+    // The mean differs from the last epoch's weights (training moved them between epochs 3 and 4).
+    expect(Array.from(model.getWeights()[0].dataSync())).not.toEqual(Array.from(seen[3][0]));
+    averaging.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+    expect(() => new WeightAveraging(2).apply(model)).toThrow(/no epoch to average/);
     model.dispose();
   });
 

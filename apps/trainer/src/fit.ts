@@ -181,6 +181,41 @@ export interface Checkpoint {
   valAccuracy: number;
 }
 
+/** Stochastic weight averaging over epochs (Izmailov et al. 2018; torch.optim.swa_utils): sums the
+ * weights at the end of each of the last `lastEpochs` epochs, then puts their mean into the model.
+ * Batch-norm moving statistics are averaged like every other weight, where SWA proper recomputes
+ * them with one more pass over the data. */
+export class WeightAveraging implements Callback {
+  /** The epochs averaged so far. */
+  epochs: number[] = [];
+  private sum: tf.Tensor[] = [];
+  constructor(private readonly lastEpochs: number) {}
+  onEpochEnd(e: EpochSummary, ctx: FitContext): void {
+    if (e.epoch <= ctx.epochs - this.lastEpochs) return;
+    const weights = ctx.model.getWeights();
+    if (this.epochs.length === 0) this.sum = weights.map((w) => w.clone());
+    else
+      this.sum = this.sum.map((s, i) => {
+        const next = tf.add(s, weights[i]);
+        s.dispose();
+        return next;
+      });
+    this.epochs.push(e.epoch);
+  }
+  /** Puts the mean of the summed weights into the model; returns the epochs it averaged. */
+  apply(model: tf.LayersModel): number[] {
+    if (this.epochs.length === 0) throw new Error("no epoch to average: training ended before the averaging window");
+    const mean = tf.tidy(() => this.sum.map((s) => tf.div(s, this.epochs.length)));
+    model.setWeights(mean);
+    tf.dispose(mean);
+    return this.epochs;
+  }
+  dispose(): void {
+    tf.dispose(this.sum);
+    this.sum = [];
+  }
+}
+
 /** Keras' ModelCheckpoint(save_best_only=True), in memory: keeps a copy of the weights of the best
  * epoch by the chosen metric (the first on ties). */
 export class BestCheckpoint implements Callback {

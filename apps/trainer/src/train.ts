@@ -2,9 +2,21 @@ import { selectBackend } from "@fmnist/backends";
 import { FIXTURE_DIR, gather, loadFashionMnist, readDataset, stratifiedSplit } from "@fmnist/data";
 import type { Db } from "@fmnist/db/client";
 import { artifactsDir as defaultArtifactsDir } from "@fmnist/db/config";
-import { createRun, failRun, markCancelled, pruneRun, recordEpoch, recordProgress, recordResolved, startHeartbeat, startRun } from "@fmnist/db/runs";
+import {
+  createRun,
+  failRun,
+  markCancelled,
+  pruneRun,
+  recordEpoch,
+  recordKept,
+  recordProgress,
+  recordResolved,
+  startHeartbeat,
+  startRun,
+} from "@fmnist/db/runs";
 import { buildModel, learningRateAt, type TrainConfig } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
+import { lossAndAccuracy, predictProbabilities } from "./batches";
 import { codeVersion } from "./code-version";
 import { evaluateOnTestSet, exportAndRecord } from "./evaluate";
 import {
@@ -15,6 +27,7 @@ import {
   FitStopped,
   fit,
   LearningRateSchedule,
+  WeightAveraging,
 } from "./fit";
 import type { EpochSummary, Progress, ProgressReporter } from "./progress";
 import { silentReporter } from "./progress";
@@ -124,6 +137,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
   const model = buildModel(config.architecture, { dropout: config.dropout, seed: config.seed });
   model.compile({ optimizer: makeOptimizer(config), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
   const checkpoint = new BestCheckpoint(config.checkpointMetric);
+  const averaging = config.averageLastEpochs > 0 ? new WeightAveraging(config.averageLastEpochs) : undefined;
   const recorder = new ProgressRecorder(db, runId, options.progressIntervalMs ?? 1000);
   // Order matters: the checkpoint sees an epoch before the recorder writes what it kept, and early
   // stopping (on the validation loss, as in Keras) decides last.
@@ -131,6 +145,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
     new LearningRateSchedule((t) => learningRateAt({ ...config, name: config.lrSchedule }, t)),
     ...(config.optimizer !== "adam" && config.weightDecay > 0 ? [new DecoupledWeightDecay(config.weightDecay)] : []),
     checkpoint,
+    ...(averaging ? [averaging] : []),
     terminal(reporter, checkpoint),
     recorder.callback(checkpoint),
     ...(config.patience > 0 ? [new EarlyStopping(config.patience)] : []),
@@ -151,9 +166,21 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
       shouldStop: () => recorder.cancelRequested || Boolean(options.shouldStop?.()),
     });
 
-    // Evaluate and export the kept checkpoint, not the last epoch's weights.
-    const kept = checkpoint.restore(model);
-    reporter.log(`evaluating the weights of epoch ${kept.epoch} on ${data.test.count} test images`);
+    // Evaluate and export the kept checkpoint, not the last epoch's weights (or, with weight
+    // averaging, the mean of the last epochs' weights when training got that far).
+    let kept = checkpoint.restore(model);
+    if (averaging && averaging.epochs.length > 0) {
+      const averaged = averaging.apply(model);
+      const val = lossAndAccuracy(await predictProbabilities(model, validation.images, validation.labels), validation.labels);
+      kept = { epoch: averaged[averaged.length - 1], valLoss: val.loss, valAccuracy: val.accuracy };
+      await recordKept(db, runId, kept);
+      reporter.log(
+        `weight averaging: the mean of the weights of epochs ${averaged[0]}-${kept.epoch} (validation accuracy ${(val.accuracy * 100).toFixed(2)}%, loss ${val.loss.toFixed(4)})`,
+      );
+      reporter.log(`evaluating the averaged weights on ${data.test.count} test images`);
+    } else {
+      reporter.log(`evaluating the weights of epoch ${kept.epoch} on ${data.test.count} test images`);
+    }
     const test = await evaluateOnTestSet(model, data.test);
     const totalImages = epochs.reduce((s, e) => s + (e.imagesPerSec * e.durationMs) / 1000, 0);
     const trainMs = epochs.reduce((s, e) => s + e.durationMs, 0);
@@ -176,6 +203,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
     };
   } finally {
     checkpoint.dispose();
+    averaging?.dispose();
     model.dispose();
   }
 }

@@ -240,6 +240,12 @@ export async function recordEpoch(
   ]);
 }
 
+/** The weights that will be evaluated and exported, when they are not an epoch's checkpoint (weight
+ * averaging): `epoch` is the last epoch they include, the validation figures are their own. */
+export async function recordKept(db: Db, runId: string, kept: { epoch: number; valLoss: number; valAccuracy: number }): Promise<void> {
+  await db.run.update({ where: { id: runId }, data: { bestEpoch: kept.epoch, bestValLoss: kept.valLoss, bestValAccuracy: kept.valAccuracy } });
+}
+
 export interface RunResults {
   testAccuracy: number;
   testAccuracyTta?: number | null;

@@ -23,6 +23,9 @@ export const trainConfigSchema = z.object({
    * validation loss, the smoother signal; the kept weights are those a user wants: by default the
    * most accurate on validation (as ModelCheckpoint(monitor="val_accuracy", save_best_only=True)). */
   checkpointMetric: z.enum(CHECKPOINT_METRICS).default("val_accuracy"),
+  /** Stochastic weight averaging (Izmailov et al. 2018): evaluate and export the mean of the weights
+   * at the end of each of the last N epochs instead of the kept checkpoint (0 = off). */
+  averageLastEpochs: z.number().int("epochs to average must be a whole number").min(0).max(200).default(0),
   dropout: z.number().min(0).max(0.9).default(0.4),
   /** adam; adamw: Adam with decoupled weight decay (Loshchilov & Hutter); sgd: SGD with Nesterov momentum. */
   optimizer: z.enum(OPTIMIZERS).default("adam"),

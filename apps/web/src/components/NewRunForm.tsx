@@ -253,6 +253,7 @@ function RunForm({ initial, parent }: { initial: FormValues; parent: { id: strin
           {text("validationSplit", "fraction held out, 0.01–0.5", "Validation split")}
           {text("patience", "epochs without a lower validation loss; 0 = off", "Early-stopping patience")}
           {select("checkpointMetric", "Kept checkpoint", CHECKPOINT_METRICS, CHECKPOINT_LABELS, "the epoch whose weights are evaluated and exported")}
+          {text("averageLastEpochs", "export the mean of the last N epochs' weights instead (SWA); 0 = off", "Weight averaging (epochs)")}
           {text("dropout", "0–0.9", "Dropout")}
           {text("seed", "same seed, same run", "Seed")}
           {select("backend", "Backend preference", BACKEND_PREFERENCES, undefined, "auto: CUDA, then TensorFlow, then our native oneDNN addon, then wasm")}

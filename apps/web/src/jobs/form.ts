@@ -28,6 +28,7 @@ export const NUMBER_FIELDS = [
   "augmentCropPadding",
   "augmentErasing",
   "augmentPhoto",
+  "averageLastEpochs",
 ] as const;
 /** Check boxes: the inputs hold "true" / "false". */
 export const BOOLEAN_FIELDS = ["augmentFlip"] as const;
