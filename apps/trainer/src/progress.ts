@@ -29,7 +29,8 @@ export interface ProgressReporter {
   epochStarted(epoch: number, epochs: number, batches: number): void;
   batch(p: Progress): void;
   epochEnded(e: EpochSummary, improved: boolean): void;
-  finished(r: { runId: string; testAccuracy: number; testLoss: number; bestEpoch: number; modelDir: string }): void;
+  /** `weights` says which weights were evaluated: "the weights of epoch 36", "the mean of the weights of epochs 29-40". */
+  finished(r: { runId: string; testAccuracy: number; testLoss: number; weights: string; modelDir: string }): void;
 }
 
 export const silentReporter: ProgressReporter = {
@@ -92,7 +93,7 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): P
       );
     },
     finished(r) {
-      line(`test accuracy ${(r.testAccuracy * 100).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) with the weights of epoch ${r.bestEpoch}`);
+      line(`test accuracy ${(r.testAccuracy * 100).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) with ${r.weights}`);
       line(`model exported to ${r.modelDir}/model.json`);
     },
   };

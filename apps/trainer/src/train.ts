@@ -169,18 +169,16 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
     // Evaluate and export the kept checkpoint, not the last epoch's weights (or, with weight
     // averaging, the mean of the last epochs' weights when training got that far).
     let kept = checkpoint.restore(model);
+    let weights = `the weights of epoch ${kept.epoch}`;
     if (averaging && averaging.epochs.length > 0) {
       const averaged = averaging.apply(model);
       const val = lossAndAccuracy(await predictProbabilities(model, validation.images, validation.labels), validation.labels);
       kept = { epoch: averaged[averaged.length - 1], valLoss: val.loss, valAccuracy: val.accuracy };
       await recordKept(db, runId, kept);
-      reporter.log(
-        `weight averaging: the mean of the weights of epochs ${averaged[0]}-${kept.epoch} (validation accuracy ${(val.accuracy * 100).toFixed(2)}%, loss ${val.loss.toFixed(4)})`,
-      );
-      reporter.log(`evaluating the averaged weights on ${data.test.count} test images`);
-    } else {
-      reporter.log(`evaluating the weights of epoch ${kept.epoch} on ${data.test.count} test images`);
+      weights = `the mean of the weights of epochs ${averaged[0]}-${kept.epoch}`;
+      reporter.log(`weight averaging: ${weights} (validation accuracy ${(val.accuracy * 100).toFixed(2)}%, loss ${val.loss.toFixed(4)})`);
     }
+    reporter.log(`evaluating ${weights} on ${data.test.count} test images`);
     const test = await evaluateOnTestSet(model, data.test);
     const totalImages = epochs.reduce((s, e) => s + (e.imagesPerSec * e.durationMs) / 1000, 0);
     const trainMs = epochs.reduce((s, e) => s + e.durationMs, 0);
@@ -189,7 +187,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
       imagesPerSec: trainMs > 0 ? totalImages / (trainMs / 1000) : null,
     });
     reporter.log(`with mirror test-time augmentation: ${(test.accuracyTta * 100).toFixed(2)}%`);
-    reporter.finished({ runId, testAccuracy: test.accuracy, testLoss: test.loss, bestEpoch: kept.epoch, modelDir: exported.dir });
+    reporter.finished({ runId, testAccuracy: test.accuracy, testLoss: test.loss, weights, modelDir: exported.dir });
     return {
       runId,
       status: "SUCCEEDED",
