@@ -1,9 +1,10 @@
 // GrabCut (Rother, Kolmogorov and Blake, 2004) from OpenCV's WebAssembly build, for segmentForeground.
 // OpenCV is about 10 MB of JavaScript with its WebAssembly inlined: loaded on first use only (a
-// dynamic import), once per process. It runs in Node and, bundled by Turbopack with fs, path and
-// crypto aliased to empty modules, in the classify page's worker. Not on by default: on the real
-// photos it gains as many photos as it loses (README); `pnpm bench:photos --segment grabcut`
-// measures it. Imported as @fmnist/model/grabcut, so apps that do not use it do not bundle OpenCV.
+// dynamic import), once per process. It runs in Node; in a browser worker it ran too, bundled by
+// Turbopack with fs, path and crypto aliased to empty modules (turbopack.resolveAlias in
+// next.config), which the page does not set up today. Not on by default: on the real photos it
+// gains as many photos as it loses (README); `pnpm bench:photos --segment grabcut` measures it.
+// Imported as @fmnist/model/grabcut, so apps that do not use it do not bundle OpenCV.
 import type { GrabCut } from "./segment";
 
 type Cv = typeof import("./opencv").opencv.cv;
