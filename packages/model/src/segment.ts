@@ -187,15 +187,7 @@ function kmeans(rgb: Float32Array, idx: number[], k: number): number[][] {
   for (let it = 0; it < 8; it++) {
     const sums = centres.map(() => [0, 0, 0, 0]);
     for (const i of idx) {
-      let best = 0;
-      let bestD = Infinity;
-      for (let j = 0; j < centres.length; j++) {
-        const d = (rgb[i * 3] - centres[j][0]) ** 2 + (rgb[i * 3 + 1] - centres[j][1]) ** 2 + (rgb[i * 3 + 2] - centres[j][2]) ** 2;
-        if (d < bestD) {
-          bestD = d;
-          best = j;
-        }
-      }
+      const best = nearest(rgb, i, centres);
       for (let c = 0; c < 3; c++) sums[best][c] += rgb[i * 3 + c];
       sums[best][3]++;
     }
