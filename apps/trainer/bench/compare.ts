@@ -1,8 +1,8 @@
 /**
  * `pnpm bench:compare`: training and inference speed of the reference CNN and of seed-notebook-cnn-bn
  * (the built-in architecture with the best accuracy for the time on a CPU: 95.12% in 37 minutes) on
- * our CPU path against PyTorch on the same machine, in the same run, on the same data, with the same architecture,
- * batch size and optimiser.
+ * our CPU path against PyTorch on the same machine, in the same run, on the same data, with the
+ * same architecture, batch size and optimiser.
  *
  *   pnpm bench:compare [--backend auto|native|wasm|cpu] [--batches 300] [--warmup 300] [--runs 3]
  *                      [--threads N] [--fixed-threads] [--epoch] [--no-torch] [--torch-threads 2,1] [--json out.json]

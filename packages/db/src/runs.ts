@@ -235,7 +235,7 @@ export async function recordEpoch(
     db.epochMetric.create({ data: { runId, ...epoch, durationMs: Math.round(epoch.durationMs) } }),
     db.run.update({
       where: { id: runId },
-      data: { epochsCompleted: epoch.epoch, ...(kept ? { bestEpoch: kept.epoch, bestValLoss: kept.valLoss, bestValAccuracy: kept.valAccuracy } : {}) },
+      data: { epochsCompleted: epoch.epoch, ...(kept ? keptColumns(kept) : {}) },
     }),
   ]);
 }
@@ -243,7 +243,12 @@ export async function recordEpoch(
 /** The weights that will be evaluated and exported, when they are not an epoch's checkpoint (weight
  * averaging): `epoch` is the last epoch they include, the validation figures are their own. */
 export async function recordKept(db: Db, runId: string, kept: { epoch: number; valLoss: number; valAccuracy: number }): Promise<void> {
-  await db.run.update({ where: { id: runId }, data: { bestEpoch: kept.epoch, bestValLoss: kept.valLoss, bestValAccuracy: kept.valAccuracy } });
+  await db.run.update({ where: { id: runId }, data: keptColumns(kept) });
+}
+
+/** The run's columns for the weights it will evaluate and export. */
+function keptColumns(kept: { epoch: number; valLoss: number | null; valAccuracy: number | null }) {
+  return { bestEpoch: kept.epoch, bestValLoss: kept.valLoss, bestValAccuracy: kept.valAccuracy };
 }
 
 export interface RunResults {
