@@ -20,12 +20,18 @@ export interface AugmentOptions {
    * (gamma), a floor under its pixels (a white item drawn at least this bright), and sometimes a
    * thin line or a faint patch of left-over background beside it. */
   photo?: number;
+  /** "Background" augmentation with this probability per image (0 = off): what a segmentation that
+   * failed leaves of a real photo. The item, shrunk and moved in a box too loose for it, is
+   * composited onto a smooth textured background (a floor, a bed sheet, a wall: gradient,
+   * low-frequency blotches, fine grain or stripes), lighter or darker than the item, sometimes with
+   * a blob cut by the frame's edge (a head, a leg, the other shoe). */
+  background?: number;
 }
 
-export const NO_AUGMENTATION: AugmentOptions = { cropPadding: 0, flip: false, erasing: 0, photo: 0 };
+export const NO_AUGMENTATION: AugmentOptions = { cropPadding: 0, flip: false, erasing: 0, photo: 0, background: 0 };
 
 export function augmentationEnabled(a: AugmentOptions): boolean {
-  return a.cropPadding > 0 || a.flip || a.erasing > 0 || (a.photo ?? 0) > 0;
+  return a.cropPadding > 0 || a.flip || a.erasing > 0 || (a.photo ?? 0) > 0 || (a.background ?? 0) > 0;
 }
 
 /** Returns augmented copies of `count` consecutive 28x28 uint8 images from `images`. */
@@ -43,17 +49,15 @@ export function augmentImages(images: Uint8Array, count: number, options: Augmen
     if (options.flip && random() < 0.5) mirror(img);
     if (options.erasing > 0 && random() < options.erasing) erase(img, random);
     if ((options.photo ?? 0) > 0 && random() < (options.photo ?? 0)) photoLike(img, random, scratch);
+    if ((options.background ?? 0) > 0 && random() < (options.background ?? 0)) onBackground(img, random, scratch);
   }
   return out;
 }
 
-/** One image made to look like a preprocessed real photo (see AugmentOptions.photo). */
-function photoLike(img: Uint8Array, random: () => number, scratch: Uint8Array): void {
-  // Shrink by 0.75-1 about a point near the centre (bilinear), the rest black.
-  const s = 0.75 + 0.25 * random();
-  const cx = 13.5 + (random() - 0.5) * 2 * (1 - s) * 14;
-  const cy = 13.5 + (random() - 0.5) * 2 * (1 - s) * 14;
-  scratch.fill(0);
+/** Bilinear resize of `img` by `s` about (cx, cy) into `out` (the rest 0). */
+function shrinkInto(img: Uint8Array, s: number, cx: number, cy: number, out: Uint8Array): void {
+  out.fill(0);
+  const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= S || yy >= S ? 0 : img[yy * S + xx]);
   for (let y = 0; y < S; y++)
     for (let x = 0; x < S; x++) {
       const sx = (x - cx) / s + 13.5;
@@ -63,9 +67,58 @@ function photoLike(img: Uint8Array, random: () => number, scratch: Uint8Array): 
       if (x0 < -1 || y0 < -1 || x0 >= S || y0 >= S) continue;
       const fx = sx - x0;
       const fy = sy - y0;
-      const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= S || yy >= S ? 0 : img[yy * S + xx]);
-      scratch[y * S + x] = Math.round(at(x0, y0) * (1 - fx) * (1 - fy) + at(x0 + 1, y0) * fx * (1 - fy) + at(x0, y0 + 1) * (1 - fx) * fy + at(x0 + 1, y0 + 1) * fx * fy);
+      out[y * S + x] = Math.round(at(x0, y0) * (1 - fx) * (1 - fy) + at(x0 + 1, y0) * fx * (1 - fy) + at(x0, y0 + 1) * (1 - fx) * fy + at(x0 + 1, y0 + 1) * fx * fy);
     }
+}
+
+/** One image composited onto a textured background (see AugmentOptions.background). */
+function onBackground(img: Uint8Array, random: () => number, scratch: Uint8Array): void {
+  // The item in a box 1-1.5x too loose, placed anywhere it still fits.
+  const s = 1 / (1 + 0.5 * random());
+  shrinkInto(img, s, 13.5 + (random() - 0.5) * 2 * (1 - s) * 14, 13.5 + (random() - 0.5) * 2 * (1 - s) * 14, scratch);
+  // Background: a level, a linear gradient, blotches (a 4x4 grid of random values upsampled),
+  // and fine grain or stripes. Values in 0..255 before the item goes on.
+  const level = 20 + random() * 140;
+  const gradient = (random() - 0.5) * 120;
+  const angle = random() * 2 * Math.PI;
+  const blotch = random() * 60;
+  const grid = Array.from({ length: 16 }, () => random() - 0.5);
+  const grain = random() < 0.5 ? random() * 30 : 0;
+  const stripes = random() < 0.25 ? { amp: 10 + random() * 30, period: 2 + random() * 5, angle: random() * Math.PI } : null;
+  // Item polarity: usually brighter than the background (a dark item on a light floor, drawn as
+  // darkness), sometimes darker (a white item on a dark floor).
+  const darker = random() < 0.3;
+  const gain = darker ? 0.15 + 0.35 * random() : 1;
+  const blob = random() < 0.3 ? { x: random() * S, y: random() < 0.5 ? -2 - random() * 4 : S + 1 + random() * 4, r: 4 + random() * 6, v: 40 + random() * 180 } : null;
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++) {
+      const u = (x / (S - 1)) * 3;
+      const w = (y / (S - 1)) * 3;
+      const gx = Math.min(2, Math.floor(u));
+      const gy = Math.min(2, Math.floor(w));
+      const fx = u - gx;
+      const fy = w - gy;
+      const g = (i: number, j: number) => grid[j * 4 + i];
+      const smooth = g(gx, gy) * (1 - fx) * (1 - fy) + g(gx + 1, gy) * fx * (1 - fy) + g(gx, gy + 1) * (1 - fx) * fy + g(gx + 1, gy + 1) * fx * fy;
+      let b = level + gradient * (((x - 13.5) * Math.cos(angle) + (y - 13.5) * Math.sin(angle)) / 14) + blotch * smooth;
+      if (grain > 0) b += (random() - 0.5) * grain;
+      if (stripes) b += stripes.amp * Math.sin((2 * Math.PI * (x * Math.cos(stripes.angle) + y * Math.sin(stripes.angle))) / stripes.period);
+      if (blob && (x - blob.x) ** 2 + (y - blob.y) ** 2 < blob.r ** 2) b = blob.v;
+      const v = scratch[y * S + x];
+      const alpha = Math.min(1, v / 40);
+      img[y * S + x] = Math.max(0, Math.min(255, Math.round(alpha * v * gain + (1 - alpha) * b)));
+    }
+  // Preprocessing stretches every input so its brightest pixel is 255.
+  let max = 0;
+  for (let i = 0; i < PIXELS; i++) max = Math.max(max, img[i]);
+  if (max > 12 && max < 255) for (let i = 0; i < PIXELS; i++) img[i] = Math.round((img[i] * 255) / max);
+}
+
+/** One image made to look like a preprocessed real photo (see AugmentOptions.photo). */
+function photoLike(img: Uint8Array, random: () => number, scratch: Uint8Array): void {
+  // Shrink by 0.75-1 about a point near the centre (bilinear), the rest black.
+  const s = 0.75 + 0.25 * random();
+  shrinkInto(img, s, 13.5 + (random() - 0.5) * 2 * (1 - s) * 14, 13.5 + (random() - 0.5) * 2 * (1 - s) * 14, scratch);
   img.set(scratch);
   // Contrast: gamma 0.6-1.6, then a floor of 0-25% under the item's pixels, then stretched to 255.
   const gamma = Math.exp(Math.log(0.6) + random() * (Math.log(1.6) - Math.log(0.6)));

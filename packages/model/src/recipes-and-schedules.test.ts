@@ -97,6 +97,32 @@ describe("augmentation", () => {
     // The default config keeps old runs' behaviour: no photo augmentation.
     expect(trainConfigSchema.parse({ name: "x" }).augmentPhoto).toBe(0);
   });
+  it("background augmentation: the border is filled, the item stays apart from it, lighter or darker", () => {
+    // A bright square on black, 40 times over.
+    const n = 40;
+    const src = new Uint8Array(n * 784);
+    for (let k = 0; k < n; k++) for (let y = 4; y < 24; y++) for (let x = 4; x < 24; x++) src[k * 784 + y * 28 + x] = 200;
+    const a = augmentImages(src, n, { ...NO_AUGMENTATION, background: 1 }, seededRandom(8));
+    expect(a).toEqual(augmentImages(src, n, { ...NO_AUGMENTATION, background: 1 }, seededRandom(8)));
+    let lighter = 0;
+    let darker = 0;
+    for (let k = 0; k < n; k++) {
+      const img = a.subarray(k * 784, (k + 1) * 784);
+      const border: number[] = [];
+      for (let i = 0; i < 28; i++) border.push(img[i], img[27 * 28 + i], img[i * 28], img[i * 28 + 27]);
+      const borderMean = border.reduce((s, v) => s + v, 0) / border.length;
+      // The square shrinks by at most 1.5x and moves only within the frame: the centre stays on it.
+      const centre = img[14 * 28 + 14];
+      expect(borderMean).toBeGreaterThan(5);
+      expect(Math.max(...img)).toBe(255);
+      if (centre > borderMean + 20) lighter++;
+      else if (centre < borderMean - 20) darker++;
+    }
+    expect(lighter).toBeGreaterThan(n / 2);
+    expect(darker).toBeGreaterThan(0);
+    expect(augmentImages(src, n, { ...NO_AUGMENTATION, background: 0 }, seededRandom(8))).toEqual(src);
+    expect(trainConfigSchema.parse({ name: "x" }).augmentBackground).toBe(0);
+  });
   it("mirror twice is the identity", () => {
     const a = images().subarray(0, 784).slice();
     const b = a.slice();

@@ -51,6 +51,10 @@ export const trainConfigSchema = z.object({
   /** Augmentation: "photo" (shrink and shift, contrast, floor, left-over lines and patches, as
    * preprocessPhoto leaves real photos) with this probability per image (0 = off). */
   augmentPhoto: z.number().min(0).max(1).default(0),
+  /** Augmentation: "background" (the item shrunk into a loose box on a textured background,
+   * lighter or darker than it, as a failed segmentation leaves a real photo) with this probability
+   * per image (0 = off). */
+  augmentBackground: z.number().min(0).max(1).default(0),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   backend: z.enum(BACKEND_PREFERENCES).default("auto"),
   /** "fashion-mnist": the full dataset; "fixture-subset": the shipped 2,000/500-image real subset

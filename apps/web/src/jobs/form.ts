@@ -28,6 +28,7 @@ export const NUMBER_FIELDS = [
   "augmentCropPadding",
   "augmentErasing",
   "augmentPhoto",
+  "augmentBackground",
   "averageLastEpochs",
 ] as const;
 /** Check boxes: the inputs hold "true" / "false". */
