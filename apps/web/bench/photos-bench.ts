@@ -42,7 +42,7 @@ const { values: args } = parseArgs({
   },
 });
 const preOptions = JSON.parse(args.pre) as PhotoPreprocessOptions;
-if (args.tta !== "none" && args.tta !== "mirror") throw new Error(`--tta must be none or mirror, not ${args.tta}`);
+if (!["none", "mirror", "full"].includes(args.tta)) throw new Error(`--tta must be none, mirror or full, not ${args.tta}`);
 
 const SHOES = new Set([5, 7, 9]);
 const api = createCaller(createTRPCContext());
@@ -114,9 +114,12 @@ async function main() {
     const pre = await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, preOptions);
     preMs += performance.now() - tp;
     inputs.push(pre.input);
-    const input = args.tta === "mirror" ? Float32Array.from([...pre.input, ...mirrored(pre.input)]) : pre.input;
-    const out = predictor.predict(input, args.tta === "mirror" ? 2 : 1);
-    const probs = Array.from({ length: 10 }, (_, c) => (args.tta === "mirror" ? (out[c] + out[10 + c]) / 2 : out[c]));
+    // Two views averaged: the picture's mirror, or the whole picture beside the segmented item.
+    const second =
+      args.tta === "mirror" ? mirrored(pre.input) : args.tta === "full" ? (await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, { ...preOptions, view: "full", orientation: pre.mirrored ? "mirrored" : "none" })).input : null;
+    const input = second ? Float32Array.from([...pre.input, ...second]) : pre.input;
+    const out = predictor.predict(input, second ? 2 : 1);
+    const probs = Array.from({ length: 10 }, (_, c) => (second ? (out[c] + out[10 + c]) / 2 : out[c]));
     const order = probs.map((p, c) => [p, c] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
     const predicted = order[0][1];
     const inTop3 = order.slice(0, 3).some(([, c]) => c === row.label);

@@ -159,6 +159,26 @@ describe("preprocessing", () => {
     expectBox(bag.box, { x: 40, y: 60, width: 120, height: 140 });
   });
 
+  it("the full view keeps the whole picture, background and all, and mirrors as told", () => {
+    // A dark item on a mid-grey floor, in a 280x140 picture: the item view crops it onto black, the
+    // full view keeps the floor (grey, not black) over the picture's whole width.
+    const w = 280;
+    const h = 140;
+    const rgba = rgbaFrom((x, y) => (x >= 100 && x < 160 && y >= 20 && y < 120 ? 20 : 140), w, h);
+    const item = preprocessPhoto(rgba, w, h);
+    expectBox(item.box, { x: 100, y: 20, width: 60, height: 100 });
+    expect(item.input[2 * 28 + 2]).toBe(0);
+    const full = preprocessPhoto(rgba, w, h, { view: "full", orientation: "none" });
+    expect(full.box).toEqual({ x: 0, y: 0, width: w, height: h });
+    // Long side 280 -> 28: the picture fills rows 7..20; the floor there is 115/235 of the item.
+    expect(full.input[10 * 28 + 1]).toBeCloseTo((255 - 140) / (255 - 20), 1);
+    expect(full.input[2 * 28 + 2]).toBe(0);
+    expect(full.input[14 * 28 + 13]).toBeCloseTo(1, 5);
+    const mirrored = preprocessPhoto(rgba, w, h, { view: "full", orientation: "mirrored" });
+    expect(mirrored.mirrored).toBe(true);
+    expect(Array.from(mirrored.input)).toEqual(Array.from(mirrorInput(full.input)));
+  });
+
   it("a picture with nothing on it keeps the whole frame and says so", () => {
     const r = preprocessPhoto(rgbaOf(() => [200, 200, 200], 50, 40), 50, 40);
     expect(r.coverage).toBe(0);

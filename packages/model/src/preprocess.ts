@@ -34,8 +34,9 @@ export interface PhotoPreprocessResult {
 
 export interface PhotoPreprocessOptions extends SegmentOptions {
   /** "canonical": mirror wide items (shoes, bags) so the heavier top half is on the right, as
-   * Fashion-MNIST shoes face (heel or shaft right in 99.9% of sneakers and boots). Default. */
-  orientation?: "none" | "canonical";
+   * Fashion-MNIST shoes face (heel or shaft right in 99.9% of sneakers and boots). Default.
+   * "mirrored": always mirror (the full view of a picture whose item view was mirrored). */
+  orientation?: "none" | "canonical" | "mirrored";
   /** "darkness": the item drawn as 255 - luminance, as Fashion-MNIST draws items shot on white
    * (default); "contrast": its luminance difference from the background. */
   intensity?: "darkness" | "contrast";
@@ -43,6 +44,10 @@ export interface PhotoPreprocessOptions extends SegmentOptions {
   floor?: number;
   /** Scale the input so its brightest pixel is 1, as in Fashion-MNIST (default true). */
   stretch?: boolean;
+  /** "item" (default): the item found by segmentation, on black. "full": the whole picture drawn
+   * the same way, background and all: a second view for a model trained with background
+   * augmentation, that a failed segmentation cannot spoil. */
+  view?: "item" | "full";
 }
 
 const lumaAt = (rgba: Uint8ClampedArray | Uint8Array, i: number) => {
@@ -134,11 +139,16 @@ export function preprocessPhoto(
   }
   const fg = segmentForeground(rgba, width, height, options);
   const inverted = fg.backgroundLuma > 127;
+  const full = options.view === "full";
+  if (full) {
+    fg.mask.fill(1);
+    fg.region.fill(1);
+  }
   // The box in source pixels.
-  const x0 = Math.max(0, Math.floor(fg.box.x / fg.scale));
-  const y0 = Math.max(0, Math.floor(fg.box.y / fg.scale));
-  const x1 = Math.min(width, Math.ceil((fg.box.x + fg.box.width) / fg.scale));
-  const y1 = Math.min(height, Math.ceil((fg.box.y + fg.box.height) / fg.scale));
+  const x0 = full ? 0 : Math.max(0, Math.floor(fg.box.x / fg.scale));
+  const y0 = full ? 0 : Math.max(0, Math.floor(fg.box.y / fg.scale));
+  const x1 = full ? width : Math.min(width, Math.ceil((fg.box.x + fg.box.width) / fg.scale));
+  const y1 = full ? height : Math.min(height, Math.ceil((fg.box.y + fg.box.height) / fg.scale));
   const boxW = Math.max(1, x1 - x0);
   const boxH = Math.max(1, y1 - y0);
   const values = new Float32Array(boxW * boxH);
@@ -167,7 +177,8 @@ export function preprocessPhoto(
     for (let i = 0; i < PIXELS; i++) max = Math.max(max, input[i]);
     if (max > 0.05) for (let i = 0; i < PIXELS; i++) input[i] = Math.min(1, input[i] / max);
   }
-  const mirrored = (options.orientation ?? "canonical") === "canonical" && facesLeft(input, boxW, boxH);
+  const orientation = options.orientation ?? "canonical";
+  const mirrored = orientation === "mirrored" || (orientation === "canonical" && facesLeft(input, boxW, boxH));
   if (mirrored) input = mirrorInput(input);
   return { input, inverted, box: { x: x0, y: y0, width: boxW, height: boxH }, mirrored, coverage: fg.coverage };
 }
