@@ -1,5 +1,5 @@
 /**
- * pnpm bench:photos [--run <id>] [--tta none|mirror] [--segment grabcut|border] [--photos <dir>] [--json <file>] [--wrong]
+ * pnpm bench:photos [--run <id>] [--tta none|mirror|full] [--segment grabcut|border] [--photos <dir>] [--json <file>] [--wrong]
  *
  * The labelled real photos of ../shared/real-photos through the same path as the prediction API's
  * photo endpoint (and so the classify page's preprocessing): sharp decodes (libjpeg-turbo, as
@@ -7,7 +7,8 @@
  * @fmnist/model, then the exported model on the serving backend (native oneDNN where built).
  * Prints top-1 / top-3 per class, per kind of picture, for shoes and overall, and the confusion
  * matrix. The model is the one the classify page opens on: the first registered model's
- * @production version, else the best run by test accuracy; --run names another.
+ * @production version, else the best run by test accuracy; --run names another. --tta mirror
+ * averages the input and its mirror, --tta full the input and the whole picture (view "full").
  */
 
 import { readFileSync, writeFileSync } from "node:fs";
