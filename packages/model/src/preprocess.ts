@@ -45,8 +45,9 @@ export interface PhotoPreprocessOptions extends SegmentOptions {
   /** Scale the input so its brightest pixel is 1, as in Fashion-MNIST (default true). */
   stretch?: boolean;
   /** "item" (default): the item found by segmentation, on black. "full": the whole picture drawn
-   * the same way, background and all: a second view for a model trained with background
-   * augmentation, that a failed segmentation cannot spoil. */
+   * the same way, background and all, which a failed segmentation cannot spoil. Measured by
+   * bench:photos (--tta full); the page and the endpoint do not use it: averaged with the item it
+   * scored lower than the item alone, even for a model trained with background augmentation. */
   view?: "item" | "full";
 }
 
