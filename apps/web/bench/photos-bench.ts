@@ -20,6 +20,7 @@ import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { artifactsDir } from "@fmnist/db/config";
 import { CLASS_NAMES_EN, type PhotoPreprocessOptions } from "@fmnist/model";
 import { loadGrabCut } from "@fmnist/model/grabcut";
+import { loadSalientSegmenter } from "@fmnist/model/salient-node";
 import sharp from "sharp";
 import { preparePhoto } from "../src/serving/image";
 import { loadPredictor } from "../src/serving/predictor";
@@ -36,9 +37,9 @@ const { values: args } = parseArgs({
     pre: { type: "string", default: "{}" },
     /** Writes a PNG of every photo's 28x28 input (sprite, 17 per row) here. */
     sprite: { type: "string" },
-    /** Segmentation: "border" (the border model, as the page and the endpoint) or "grabcut" (that
-     * mask refined by GrabCut from OpenCV's WebAssembly build where it misses the centre; with
-     * --pre '{"grabCutAlways":true}' everywhere). */
+    /** Segmentation: "border" (the border model alone), "grabcut" (that mask refined by GrabCut
+     * from OpenCV's WebAssembly build where it misses the centre; with --pre
+     * '{"grabCutAlways":true}' everywhere) or "isnet" (IS-Net's salient-object mask, ./salient). */
     segment: { type: "string", default: "border" },
   },
 });
@@ -104,20 +105,21 @@ async function main() {
   const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const top3 = new Array<number>(10).fill(0);
   const byKind = new Map<string, { n: number; top1: number; top3: number }>();
-  const results: { file: string; label: number; kind: string; predicted: number; p: number; top3: number[]; box: object; inverted: boolean }[] = [];
+  const results: { file: string; label: number; kind: string; predicted: number; p: number; probs: number[]; top3: number[]; box: { width: number; height: number }; width: number; height: number; coverage: number; inverted: boolean }[] = [];
   const inputs: Float32Array[] = [];
-  if (args.segment !== "grabcut" && args.segment !== "border") throw new Error(`--segment must be grabcut or border, not ${args.segment}`);
+  if (!["grabcut", "border", "isnet"].includes(args.segment)) throw new Error(`--segment must be isnet, grabcut or border, not ${args.segment}`);
   if (args.segment === "grabcut") preOptions.grabCut = await loadGrabCut();
+  const segmenter = args.segment === "isnet" ? await loadSalientSegmenter() : undefined;
   let preMs = 0;
   const t0 = performance.now();
   for (const row of rows) {
     const tp = performance.now();
-    const pre = await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, preOptions);
+    const pre = await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, preOptions, segmenter);
     preMs += performance.now() - tp;
     inputs.push(pre.input);
     // Two views averaged: the picture's mirror, or the whole picture beside the segmented item.
     const second =
-      args.tta === "mirror" ? mirrored(pre.input) : args.tta === "full" ? (await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, { ...preOptions, view: "full", orientation: pre.mirrored ? "mirrored" : "none" })).input : null;
+      args.tta === "mirror" ? mirrored(pre.input) : args.tta === "full" ? (await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, { ...preOptions, view: "full", orientation: pre.mirrored ? "mirrored" : "none" }, segmenter)).input : null;
     const input = second ? Float32Array.from([...pre.input, ...second]) : pre.input;
     const out = predictor.predict(input, second ? 2 : 1);
     const probs = Array.from({ length: 10 }, (_, c) => (second ? (out[c] + out[10 + c]) / 2 : out[c]));
@@ -131,7 +133,7 @@ async function main() {
     if (predicted === row.label) k.top1++;
     if (inTop3) k.top3++;
     byKind.set(row.kind, k);
-    results.push({ file: row.file, label: row.label, kind: row.kind, predicted, p: order[0][0], top3: order.slice(0, 3).map(([, c]) => c), box: pre.box, inverted: pre.inverted });
+    results.push({ file: row.file, label: row.label, kind: row.kind, predicted, p: order[0][0], probs, top3: order.slice(0, 3).map(([, c]) => c), box: pre.box, width: pre.width, height: pre.height, coverage: pre.coverage, inverted: pre.inverted });
   }
   const seconds = (performance.now() - t0) / 1000;
 

@@ -11,6 +11,8 @@
 // 4. with a GrabCut given (loadGrabCut: OpenCV's WebAssembly build), that mask refined by GrabCut
 //    and its main object taken again (grabCutRefine);
 // 5. shadows: pixels of the background's hue, darker than it, are left out of the box.
+// With an object map given (a salient-object network's probabilities, ./salient), that map is the
+// raw mask of step 2 instead of the threshold, and steps 3 and 5 apply to it as to the threshold's.
 
 export const WORK_SIDE = 192;
 
@@ -445,6 +447,28 @@ function missesCentre(mask: Uint8Array, w: number, h: number): boolean {
   return !box || box.x > w / 2 || box.x + box.width < w / 2 || box.y > h / 2 || box.y + box.height < h / 2;
 }
 
+/** A per-pixel probability of belonging to the main object, on a grid stretched over the picture
+ * (any size: it is resampled to the working copy). */
+export interface ObjectMap {
+  data: Float32Array;
+  w: number;
+  h: number;
+}
+
+/** The map's probabilities sampled at the working copy's pixels (nearest), thresholded at 0.5. */
+function maskFromMap(map: ObjectMap, w: number, h: number): Uint8Array {
+  if (map.data.length !== map.w * map.h) throw new Error(`object map of ${map.data.length} values is not ${map.w}x${map.h}`);
+  const mask = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const my = Math.min(map.h - 1, Math.floor(((y + 0.5) * map.h) / h));
+    for (let x = 0; x < w; x++) {
+      const mx = Math.min(map.w - 1, Math.floor(((x + 0.5) * map.w) / w));
+      mask[y * w + x] = map.data[my * map.w + mx] > 0.5 ? 1 : 0;
+    }
+  }
+  return mask;
+}
+
 /** The border-model mask refined by GrabCut's colour models and graph cut: the border band's
  * background pixels are background, the mask is probably item, the rest probably background.
  * When the mask's box misses the picture's centre (a belt, a head or a patch of floor chosen over
@@ -489,6 +513,12 @@ export interface SegmentOptions {
   grabCutAlways?: boolean;
   /** GrabCut's iterations (default 5). */
   grabCutIterations?: number;
+  /** The item's probability map from a segmentation network (loadSalientSegmenter in
+   * @fmnist/model/salient-node, createSalientSegmenter in the browser): used as the raw mask
+   * instead of the border model's threshold, and the item's region is its mask, not the mask's
+   * convex hull (the network covers the item's body; a hull would bring back the floor between
+   * a trouser's legs). GrabCut is not applied over it. */
+  objectMap?: ObjectMap;
 }
 
 /** The item's mask and box in a working copy of the picture. */
@@ -528,7 +558,8 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
   // touches the border is the band's top fifth at most.
   const threshold = Math.max(22, 1.6 * quantile(border.map((i) => dist[i]), 0.8));
   let mask: Uint8Array = new Uint8Array(w * h);
-  for (let i = 0; i < w * h; i++) mask[i] = dist[i] > threshold ? 1 : 0;
+  if (options.objectMap) mask = maskFromMap(options.objectMap, w, h);
+  else for (let i = 0; i < w * h; i++) mask[i] = dist[i] > threshold ? 1 : 0;
 
   if (options.dropSkin ?? true) dropSkin(mask, rgb);
   const r = Math.max(1, Math.round((options.lineWidth ?? 0.012) * Math.max(w, h)));
@@ -546,7 +577,7 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
   const found = mainObject(mask, w, h, r);
   if (!found) return none;
   mask = found;
-  if (options.grabCut && (options.grabCutAlways || missesCentre(mask, w, h))) {
+  if (options.grabCut && !options.objectMap && (options.grabCutAlways || missesCentre(mask, w, h))) {
     const refined = grabCutRefine(options.grabCut, small, mask, isBg, options.grabCutIterations ?? 5);
     if (options.dropSkin ?? true) dropSkin(refined, rgb);
     const again = mainObject(refined, w, h, r);
@@ -589,7 +620,7 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
     for (let x = 0; x < w; x++) if (x < box.x || y < box.y || x >= box.x + box.width || y >= box.y + box.height) mask[y * w + x] = 0;
   let area = 0;
   for (let i = 0; i < w * h; i++) area += mask[i];
-  const region = convexRegion(mask, w, h);
+  const region = options.objectMap ? mask.slice() : convexRegion(mask, w, h);
   return { w, h, scale, mask, region, box, backgroundLuma: bgLuma, backgroundLumaMap: bgLumaMap, coverage: area / (w * h) };
 }
 

@@ -2,8 +2,9 @@
 // sniff the format and size from the header (refuse what is not a picture or too large), decode
 // with sharp (libvips: libspng for PNG, libjpeg-turbo's decoder for JPEG, as Chromium uses), apply
 // the EXIF orientation as createImageBitmap does, scale the long side down to 1024 as the page does,
-// then preprocessPhoto from @fmnist/model.
+// then (with a segmenter) IS-Net's object map and preprocessPhoto from @fmnist/model.
 import { type PhotoPreprocessOptions, preprocessPhoto } from "@fmnist/model";
+import type { SalientSegmenter } from "@fmnist/model/salient";
 import sharp, { type OutputInfo } from "sharp";
 import { type ImageFormat, sniffImage } from "~/classify/sniff";
 import { ServeError } from "./errors";
@@ -28,7 +29,7 @@ export interface PreparedPhoto {
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-export async function preparePhoto(bytes: Uint8Array, what = "the image", options?: PhotoPreprocessOptions): Promise<PreparedPhoto> {
+export async function preparePhoto(bytes: Uint8Array, what = "the image", options?: PhotoPreprocessOptions, segmenter?: SalientSegmenter): Promise<PreparedPhoto> {
   if (bytes.length === 0) throw new ServeError(400, `${what} is empty`);
   if (bytes.length > MAX_IMAGE_BYTES) throw new ServeError(413, `${what} is ${mb(bytes.length)}; the limit is ${mb(MAX_IMAGE_BYTES)}`);
   const sniffed = sniffImage(bytes.subarray(0, 256 * 1024));
@@ -60,7 +61,9 @@ export async function preparePhoto(bytes: Uint8Array, what = "the image", option
     if (/pixel limit/i.test(why)) throw new ServeError(413, `${what} has more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels the server decodes`);
     throw new ServeError(400, `${what} could not be decoded: it starts like a ${sniffed.format.toUpperCase()} file, but its data is corrupt or truncated (${why})`);
   }
-  const pre = preprocessPhoto(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, options);
+  const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const objectMap = segmenter ? await segmenter.map(rgba, info.width, info.height) : undefined;
+  const pre = preprocessPhoto(rgba, info.width, info.height, { ...options, objectMap });
   const scale = width / info.width;
   const box = {
     x: Math.round(pre.box.x * scale),

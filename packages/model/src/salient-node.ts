@@ -1,0 +1,41 @@
+// IS-Net's weights from node_modules, for Node (the prediction API's photo endpoint, bench:photos,
+// and the route that hands them to the classify page's worker). See ./salient.
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createSalientSegmenter, type SalientOptions, type SalientSegmenter } from "./salient";
+import { freeInputSize } from "./salient-graph";
+
+/** Which of the package's models: "small" is the int8-quantised one (44 MB), "medium" fp16 (88 MB). */
+const MODEL = "/models/small";
+
+interface Resources {
+  [name: string]: { chunks: { hash: string; offsets: [number, number] }[]; size: number };
+}
+
+let prepared: Promise<Uint8Array> | null = null;
+
+/** The model's chunks joined (the package splits files into 4 MB chunks named by hash), its input
+ * size freed; prepared once per process (about 2 s). */
+export function salientModel(): Promise<Uint8Array> {
+  prepared ??= (async () => {
+    const dist = join(dirname(createRequire(import.meta.url).resolve("@imgly/background-removal-data/package.json")), "dist");
+    const resources = JSON.parse(await readFile(join(dist, "resources.json"), "utf8")) as Resources;
+    const entry = resources[MODEL];
+    if (!entry) throw new Error(`@imgly/background-removal-data has no ${MODEL}`);
+    const bytes = new Uint8Array(entry.size);
+    for (const chunk of entry.chunks) bytes.set(await readFile(join(dist, chunk.hash)), chunk.offsets[0]);
+    return freeInputSize(bytes);
+  })();
+  prepared.catch(() => (prepared = null));
+  return prepared;
+}
+
+let segmenter: Promise<SalientSegmenter> | null = null;
+
+/** One segmenter per process. */
+export function loadSalientSegmenter(options: SalientOptions = {}): Promise<SalientSegmenter> {
+  segmenter ??= salientModel().then((model) => createSalientSegmenter(model, options));
+  segmenter.catch(() => (segmenter = null));
+  return segmenter;
+}
