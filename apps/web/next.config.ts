@@ -19,6 +19,8 @@ const config: NextConfig = {
     "@tensorflow/tfjs-backend-cpu",
     "sharp",
     "h5wasm",
+    "onnxruntime-web",
+    "onnx-proto",
   ],
   // The workspace packages live outside apps/web.
   turbopack: { root: repoRoot },

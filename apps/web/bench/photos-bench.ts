@@ -1,5 +1,5 @@
 /**
- * pnpm bench:photos [--run <id>] [--tta none|mirror|full] [--segment grabcut|border] [--photos <dir>] [--json <file>] [--wrong]
+ * pnpm bench:photos [--run <id>] [--tta none|mirror|full] [--segment border|isnet|grabcut] [--photos <dir>] [--json <file>] [--wrong]
  *
  * The labelled real photos of ../shared/real-photos through the same path as the prediction API's
  * photo endpoint (and so the classify page's preprocessing): sharp decodes (libjpeg-turbo, as
@@ -22,6 +22,7 @@ import { CLASS_NAMES_EN, type PhotoPreprocessOptions } from "@fmnist/model";
 import { loadGrabCut } from "@fmnist/model/grabcut";
 import { loadSalientSegmenter } from "@fmnist/model/salient-node";
 import sharp from "sharp";
+import { DEFAULT_SEGMENTATION } from "../src/classify/protocol";
 import { preparePhoto } from "../src/serving/image";
 import { loadPredictor } from "../src/serving/predictor";
 
@@ -39,8 +40,9 @@ const { values: args } = parseArgs({
     sprite: { type: "string" },
     /** Segmentation: "border" (the border model alone), "grabcut" (that mask refined by GrabCut
      * from OpenCV's WebAssembly build where it misses the centre; with --pre
-     * '{"grabCutAlways":true}' everywhere) or "isnet" (IS-Net's salient-object mask, ./salient). */
-    segment: { type: "string", default: "border" },
+     * '{"grabCutAlways":true}' everywhere) or "isnet" (IS-Net's salient-object mask,
+     * @fmnist/model/salient). The default is the classify page's and the endpoint's. */
+    segment: { type: "string", default: DEFAULT_SEGMENTATION },
   },
 });
 const preOptions = JSON.parse(args.pre) as PhotoPreprocessOptions;

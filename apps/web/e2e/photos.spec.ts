@@ -64,6 +64,35 @@ for (const [runName, method] of [
   });
 }
 
+test("IS-Net finds the pullover on a bed sheet where the border model takes a cushion", async ({ page }) => {
+  test.setTimeout(120_000);
+  await openClassify(page, `?run=${byName("e2e tiny-cnn lr 0.003").id}`);
+  const name = "cds-14c2f75c.jpg";
+  const buffer = readFileSync(join(REAL_PHOTOS, "2-pullover", name));
+  const boxOf = async () => JSON.parse((await page.getByTestId("detected-box").getAttribute("data-box")) ?? "null") as { x: number; y: number; width: number; height: number };
+
+  // The default, the border model: the white cushion cut by the right edge (x 375-400).
+  await page.getByTestId("file-input").setInputFiles({ name, mimeType: "image/jpeg", buffer });
+  await expectResultFor(page, name);
+  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "border");
+  expect((await boxOf()).x).toBeGreaterThan(300);
+
+  // IS-Net, chosen in the menu (the URL keeps it): the network is fetched once, then the pullover
+  // (x 5-395, y 60-260 on the 400x300 picture) is the item.
+  await page.getByTestId("segmentation-select").selectOption("isnet");
+  await expect(page).toHaveURL(/segment=isnet/);
+  await expect(page.getByTestId("model-status")).toContainText("Loaded on");
+  await page.getByTestId("file-input").setInputFiles({ name, mimeType: "image/jpeg", buffer });
+  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "isnet", { timeout: 60_000 });
+  const box = await boxOf();
+  expect(box.x).toBeLessThan(25);
+  expect(box.width).toBeGreaterThan(350);
+  await expect(page.getByTestId("detected-box")).toContainText("found by the IS-Net network");
+  await expect(page.getByTestId("model-input")).toBeVisible();
+  await expect(page.getByTestId("original-preview")).toHaveAttribute("data-heat", "1");
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, "classify-isnet.png"), fullPage: true });
+});
+
 test("a picture with nothing on it says so instead of one confident word", async ({ page }) => {
   await openClassify(page, `?run=${byName("e2e tiny-cnn lr 0.003").id}`);
   // A plain grey 200x150 PNG: no item stands out from the background.

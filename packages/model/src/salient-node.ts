@@ -1,7 +1,6 @@
 // IS-Net's weights from node_modules, for Node (the prediction API's photo endpoint, bench:photos,
 // and the route that hands them to the classify page's worker). See ./salient.
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createSalientSegmenter, type SalientOptions, type SalientSegmenter } from "./salient";
 import { freeInputSize } from "./salient-graph";
@@ -13,13 +12,22 @@ interface Resources {
   [name: string]: { chunks: { hash: string; offsets: [number, number] }[]; size: number };
 }
 
+/** The package's directory, resolved by Node at run time. Through process.getBuiltinModule, not an
+ * import of node:module: Next's bundler rewrites require.resolve calls it can see into module ids
+ * (or an error when the name is not a literal). The web app depends on the package too, so it also
+ * resolves from the app's server bundle. */
+function dataPackageDir(): string {
+  const { createRequire } = process.getBuiltinModule("node:module") as typeof import("node:module");
+  return dirname(createRequire(import.meta.url).resolve("@imgly/background-removal-data/package.json"));
+}
+
 let prepared: Promise<Uint8Array> | null = null;
 
 /** The model's chunks joined (the package splits files into 4 MB chunks named by hash), its input
  * size freed; prepared once per process (about 2 s). */
 export function salientModel(): Promise<Uint8Array> {
   prepared ??= (async () => {
-    const dist = join(dirname(createRequire(import.meta.url).resolve("@imgly/background-removal-data/package.json")), "dist");
+    const dist = join(dataPackageDir(), "dist");
     const resources = JSON.parse(await readFile(join(dist, "resources.json"), "utf8")) as Resources;
     const entry = resources[MODEL];
     if (!entry) throw new Error(`@imgly/background-removal-data has no ${MODEL}`);

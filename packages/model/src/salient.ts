@@ -9,7 +9,7 @@
 // those sizes into scales, so the graph takes any side that is a multiple of 32; at SALIENT_SIDE it
 // costs about 1 s.
 // Imported as @fmnist/model/salient, so apps that do not use it do not bundle onnxruntime.
-import * as ort from "onnxruntime-web";
+import * as ort from "onnxruntime-web/wasm";
 import type { ObjectMap } from "./segment";
 
 /** The side the picture is scaled to for IS-Net: a multiple of 32, and above the 192-px working

@@ -15,7 +15,7 @@ import { ClassifierClient, ClassifierError } from "./classifier-client";
 import { DrawingPad } from "./DrawingPad";
 import { ModelInputPreview, OriginalPreview } from "./InputPreview";
 import { ProbabilityBars } from "./ProbabilityBars";
-import { BACKENDS, type Backend, type Classification, type LoadedModel, type Saliency } from "./protocol";
+import { BACKENDS, type Backend, type Classification, DEFAULT_SEGMENTATION, type LoadedModel, type Saliency, SEGMENTATION_LABELS, SEGMENTATIONS, type Segmentation } from "./protocol";
 import { SaliencyInput } from "./Saliency";
 import { TestSetPanel } from "./TestSetPanel";
 import { verdictOf } from "./verdict";
@@ -46,6 +46,8 @@ export function ClassifyView() {
   const runParam = params.get("run");
   const backendParam = params.get("backend");
   const backend = BACKENDS.includes(backendParam as Backend) ? (backendParam as Backend) : null;
+  const segmentParam = params.get("segment");
+  const segmentation = SEGMENTATIONS.includes(segmentParam as Segmentation) ? (segmentParam as Segmentation) : DEFAULT_SEGMENTATION;
 
   const models = useQuery(trpc.runs.models.queryOptions());
   const registry = useQuery(trpc.registry.list.queryOptions());
@@ -127,9 +129,9 @@ export function ClassifyView() {
   const classifyFile = useCallback(
     (file: File | Blob, name: string, trueLabel: number | null = null) => {
       if (!client) return;
-      void classify(name, async () => ({ result: await client.classifyFile(file, name), trueLabel }));
+      void classify(name, async () => ({ result: await client.classifyFile(file, name, segmentation), trueLabel }));
     },
-    [client, classify],
+    [client, classify, segmentation],
   );
 
   const testImage = useCallback(
@@ -142,7 +144,8 @@ export function ClassifyView() {
         throw new Error(`Test image #${index} is not available: ${body?.error ?? `HTTP ${res.status}`}`);
       }
       const label = Number(res.headers.get("x-label"));
-      return { result: await client.classifyFile(await res.blob(), `test image #${index}.png`), trueLabel: Number.isInteger(label) ? label : null };
+      // A 28x28 test image is the model's input as it is: nothing to segment.
+      return { result: await client.classifyFile(await res.blob(), `test image #${index}.png`, "border"), trueLabel: Number.isInteger(label) ? label : null };
       });
     },
     [client, runData, classify],
@@ -197,6 +200,12 @@ export function ClassifyView() {
       next.set("run", value);
       next.delete("model");
     }
+    router.replace(`${pathname}?${next.toString()}`);
+  };
+  const setSegmentation = (v: string) => {
+    const next = new URLSearchParams(params.toString());
+    if (v && v !== DEFAULT_SEGMENTATION) next.set("segment", v);
+    else next.delete("segment");
     router.replace(`${pathname}?${next.toString()}`);
   };
   const setBackend = (b: string) => {
@@ -259,6 +268,16 @@ export function ClassifyView() {
               {BACKENDS.map((b) => (
                 <option key={b} value={b}>
                   {b}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="row small muted" title="How the item is found in a photo: the border model is instant; IS-Net, a segmentation network, downloads 44 MB once and takes about a second a photo">
+            Find the item with
+            <select aria-label="Segmentation" data-testid="segmentation-select" value={segmentation} onChange={(e) => setSegmentation(e.target.value)}>
+              {SEGMENTATIONS.map((v) => (
+                <option key={v} value={v}>
+                  {SEGMENTATION_LABELS[v]}
                 </option>
               ))}
             </select>
@@ -432,10 +451,10 @@ function ResultView({ shown, names, client }: { shown: Shown; names: readonly st
             box={result.box}
             heat={shownHeat ? { map: shownHeat.map, mirrored: result.mirrored } : null}
           />
-          <figcaption data-testid="detected-box" data-box={JSON.stringify(result.box)}>
+          <figcaption data-testid="detected-box" data-box={JSON.stringify(result.box)} data-segmentation={result.segmentation}>
             {shown.source} · {result.width}×{result.height}
             {result.downscaled && " (decoded downscaled)"}
-            {result.coverage > 0 ? ` · dashed: the item found (${result.box.width}×${result.box.height} at ${result.box.x},${result.box.y})` : " · no item stood out from the background"}
+            {result.coverage > 0 ? ` · dashed: the item found by the ${SEGMENTATION_LABELS[result.segmentation]} (${result.box.width}×${result.box.height} at ${result.box.x},${result.box.y})` : " · no item stood out from the background"}
           </figcaption>
         </figure>
         <figure>
@@ -481,7 +500,7 @@ function ResultView({ shown, names, client }: { shown: Shown; names: readonly st
           <span data-testid="inference-ms" data-value={result.inferenceMs}>
             {ms(result.inferenceMs)} ms
           </span>{" "}
-          · preprocessing {ms(result.preprocessMs)} ms{result.decodeMs > 0 && ` · decoding ${ms(result.decodeMs)} ms`}
+          · preprocessing {ms(result.preprocessMs)} ms{result.segmentMs > 0 && ` · segmentation ${ms(result.segmentMs)} ms`}{result.decodeMs > 0 && ` · decoding ${ms(result.decodeMs)} ms`}
         </div>
       </div>
       <ProbabilityBars probabilities={result.probabilities} names={names} trueLabel={trueLabel} selected={selected} onSelect={explain} />

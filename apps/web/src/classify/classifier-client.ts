@@ -1,6 +1,6 @@
 // The page's handle on the classify worker: one promise per request, progress callbacks, and a
 // fresh worker if the old one dies (out of memory, say), so the page keeps working.
-import type { Backend, Classification, ClassifyErrorKind, LoadedModel, Saliency, TestSetResult, WorkerRequest, WorkerResponse } from "./protocol";
+import type { Backend, Classification, ClassifyErrorKind, LoadedModel, Saliency, Segmentation, TestSetResult, WorkerRequest, WorkerResponse } from "./protocol";
 
 export class ClassifierError extends Error {
   constructor(
@@ -73,8 +73,9 @@ export class ClassifierClient {
     return this.send({ type: "load", id: this.nextId++, modelUrl: new URL(modelUrl, window.location.origin).href, backend, wasmPath });
   }
 
-  classifyFile(file: Blob, name: string): Promise<Classification> {
-    return this.send({ type: "classify-file", id: this.nextId++, file, name });
+  classifyFile(file: Blob, name: string, segmentation: Segmentation): Promise<Classification> {
+    const segmenter = { modelUrl: new URL("/classify/segmenter", window.location.origin).href, wasmPath: new URL("/classify/ort/", window.location.origin).href };
+    return this.send({ type: "classify-file", id: this.nextId++, file, name, segmentation, segmenter });
   }
 
   classifyPixels(body: Body<"classify-pixels">): Promise<Classification> {

@@ -3,10 +3,11 @@
 // and runs inference, so that neither a large decode nor the whole test set blocks the page.
 import { IMAGE_PIXELS, IMAGE_SIZE, toUnitPixels } from "@fmnist/data/image";
 import { argmax, planSaliency, preprocessPhoto, type SaliencyPlan, saliency } from "@fmnist/model";
+import type { SalientSegmenter } from "@fmnist/model/salient";
 import * as tf from "@tensorflow/tfjs";
 import { checkedFetch, chooseBackend, message } from "./backend";
 import { decodeImage, pixelsOf } from "./decode";
-import { type Classification, ClassifyError, type LoadedModel, type Saliency, type TestSetResult, type WorkerRequest, type WorkerResponse } from "./protocol";
+import { type Classification, ClassifyError, type LoadedModel, type Saliency, type SegmenterFiles, type TestSetResult, type WorkerRequest, type WorkerResponse } from "./protocol";
 import { decodeTestSet } from "./test-set-format";
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -16,6 +17,30 @@ let model: tf.LayersModel | null = null;
 let plan: SaliencyPlan | null = null;
 let planNote = "";
 const cancelled = new Set<number>();
+
+let segmenter: Promise<SalientSegmenter> | null = null;
+
+/** IS-Net, loaded on the first photo that asks for it: the graph (44 MB, prepared by the server)
+ * and onnxruntime-web, imported only then so that pages that never use it do not load it. */
+function loadSegmenter(files: SegmenterFiles): Promise<SalientSegmenter> {
+  segmenter ??= (async () => {
+    let res: Response;
+    try {
+      res = await fetch(files.modelUrl);
+    } catch (e) {
+      throw new ClassifyError("model", `The segmentation network could not be downloaded: ${message(e)}`);
+    }
+    if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as { error?: string } | null;
+      throw new ClassifyError("model", `The segmentation network could not be downloaded (HTTP ${res.status}${body?.error ? `: ${body.error}` : ""})`);
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const { createSalientSegmenter } = await import("@fmnist/model/salient");
+    return createSalientSegmenter(bytes, { wasmPaths: files.wasmPath });
+  })();
+  segmenter.catch(() => (segmenter = null));
+  return segmenter;
+}
 
 function post(msg: WorkerResponse, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
@@ -80,14 +105,19 @@ function top(probabilities: number[]): number {
   return best;
 }
 
-async function classifyFile(file: Blob, name: string): Promise<{ result: Classification; transfer: Transferable[] }> {
+async function classifyFile(req: Extract<WorkerRequest, { type: "classify-file" }>): Promise<{ result: Classification; transfer: Transferable[] }> {
   requireModel();
   const t0 = performance.now();
-  const decoded = await decodeImage(file, name);
+  const decoded = await decodeImage(req.file, req.name);
   const image = pixelsOf(decoded.bitmap);
   const decodeMs = performance.now() - t0;
+  const ts = performance.now();
+  // A 28x28 picture is taken as a Fashion-MNIST image as it is (preprocessPhoto): nothing to find.
+  const isnet = req.segmentation === "isnet" && !(image.width === IMAGE_SIZE && image.height === IMAGE_SIZE);
+  const objectMap = isnet ? await (await loadSegmenter(req.segmenter)).map(image.data, image.width, image.height) : undefined;
+  const segmentMs = performance.now() - ts;
   const t1 = performance.now();
-  const pre = preprocessPhoto(image.data, image.width, image.height);
+  const pre = preprocessPhoto(image.data, image.width, image.height, { objectMap });
   const preprocessMs = performance.now() - t1;
   const { probabilities, inferenceMs } = infer(pre.input);
   const scale = decoded.width / image.width;
@@ -97,6 +127,8 @@ async function classifyFile(file: Blob, name: string): Promise<{ result: Classif
     inferenceMs,
     decodeMs,
     preprocessMs,
+    segmentation: isnet ? "isnet" : "border",
+    segmentMs,
     input: pre.input,
     preview: decoded.bitmap,
     width: decoded.width,
@@ -123,6 +155,9 @@ function classifyPixels(rgba: Uint8ClampedArray, width: number, height: number):
     inferenceMs,
     decodeMs: 0,
     preprocessMs,
+    // A drawing is on a plain background: the border model always finds it.
+    segmentation: "border",
+    segmentMs: 0,
     input: pre.input,
     preview: null,
     width,
@@ -198,7 +233,7 @@ async function handle(req: Exclude<WorkerRequest, { type: "cancel" }>) {
         post({ type: "loaded", id: req.id, model: await load(req) });
         break;
       case "classify-file": {
-        const { result, transfer } = await classifyFile(req.file, req.name);
+        const { result, transfer } = await classifyFile(req);
         post({ type: "classified", id: req.id, result }, transfer);
         break;
       }

@@ -5,6 +5,14 @@
 export type Backend = "webgl" | "wasm" | "cpu";
 export const BACKENDS: readonly Backend[] = ["webgl", "wasm", "cpu"];
 
+/** How the item is found in a photo: "border", the background modelled from the picture's border
+ * (instant, in the page's own code); "isnet", IS-Net's salient-object mask (a 44 MB network, run by
+ * onnxruntime-web, about a second a photo). The prediction API's :classify takes the same values. */
+export const SEGMENTATIONS = ["border", "isnet"] as const;
+export type Segmentation = (typeof SEGMENTATIONS)[number];
+export const DEFAULT_SEGMENTATION: Segmentation = "border";
+export const SEGMENTATION_LABELS: Record<Segmentation, string> = { border: "border model", isnet: "IS-Net network" };
+
 export type ClassifyErrorKind = "not-image" | "corrupt" | "too-large" | "model" | "no-model" | "test-set" | "cancelled" | "internal";
 
 export interface Box {
@@ -18,7 +26,7 @@ export type WorkerRequest =
   /** Load a tfjs LayersModel; `backend` null = the fastest that works (webgl, wasm, cpu). */
   | { type: "load"; id: number; modelUrl: string; backend: Backend | null; wasmPath: string }
   /** An image file (upload, drop, paste, a fetched test image). */
-  | { type: "classify-file"; id: number; file: Blob; name: string }
+  | { type: "classify-file"; id: number; file: Blob; name: string; segmentation: Segmentation; segmenter: SegmenterFiles }
   /** Raw RGBA pixels (the drawing pad). */
   | { type: "classify-pixels"; id: number; rgba: Uint8ClampedArray; width: number; height: number }
   | { type: "test-set"; id: number; url: string; batchSize: number }
@@ -26,6 +34,12 @@ export type WorkerRequest =
   | { type: "saliency"; id: number; input: Float32Array; classIndex: number }
   /** Stop request `id` (a test-set run) at its next batch. */
   | { type: "cancel"; id: number };
+
+/** Where the worker fetches IS-Net's graph and onnxruntime-web's WebAssembly files. */
+export interface SegmenterFiles {
+  modelUrl: string;
+  wasmPath: string;
+}
 
 export interface LoadedModel {
   backend: Backend;
@@ -46,6 +60,10 @@ export interface Classification {
   inferenceMs: number;
   decodeMs: number;
   preprocessMs: number;
+  /** How the item was found, and the segmentation network's time (0 for the border model; the
+   * first photo also loads the network). */
+  segmentation: Segmentation;
+  segmentMs: number;
   /** The 28x28 input the model saw, [0,1], row-major. */
   input: Float32Array;
   /** The decoded picture (downscaled when large); null for raw pixels. */

@@ -5,6 +5,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readBodyWithin } from "@fmnist/api/http";
 import { CLASS_NAMES_EN, CLASS_NAMES_ZH, IMAGE_SIZE } from "@fmnist/model/classes";
+import { loadSalientSegmenter } from "@fmnist/model/salient-node";
+import { DEFAULT_SEGMENTATION, SEGMENTATIONS, type Segmentation } from "~/classify/protocol";
 import { errorAnswer, jsonAnswer, type ServeAnswer, ServeError, toResponse } from "./errors";
 import { preparePhoto } from "./image";
 import { MAX_IMAGE_BYTES, MAX_JSON_BYTES } from "./limits";
@@ -116,15 +118,16 @@ export async function modelPost(req: ServeRequest, segments: string[], store: Mo
     }
     if (verb === "classify") {
       checkServeToken(req);
+      const segmentation = segmentationOf(req.query("segment"));
       const { bytes, name } = await photoBytes(req);
-      const photo = await preparePhoto(bytes, name);
+      const photo = await preparePhoto(bytes, name, undefined, segmentation === "isnet" ? await loadSalientSegmenter() : undefined);
       const l = await store.get(ref);
       const [probabilities] = await predict(l, photo.input, 1);
       return jsonAnswer({
         model: modelInfo(l),
         class: topClass(probabilities),
         probabilities,
-        preprocessing: { width: photo.width, height: photo.height, format: photo.format, inverted: photo.inverted, box: photo.box, downscaled: photo.downscaled },
+        preprocessing: { width: photo.width, height: photo.height, format: photo.format, segmentation, inverted: photo.inverted, box: photo.box, downscaled: photo.downscaled },
       });
     }
     throw new ServeError(verb === null || verb === "metadata" ? 405 : 404, verb === null || verb === "metadata" ? "Metadata takes GET; POST to :predict or :classify" : `Unknown method :${verb}; use :predict or :classify`, verb === null ? { allow: "GET" } : {});
@@ -141,7 +144,15 @@ export function fetchServeRequest(req: Request): ServeRequest {
       const body = await readBodyWithin(req, limit);
       return body instanceof Response ? null : body;
     },
+    query: (name) => new URL(req.url).searchParams.get(name),
   };
+}
+
+/** ?segment= of :classify: how the item is found, as on the classify page (its default too). */
+function segmentationOf(value: string | null): Segmentation {
+  if (value === null) return DEFAULT_SEGMENTATION;
+  if (!SEGMENTATIONS.includes(value as Segmentation)) throw new ServeError(400, `?segment must be ${SEGMENTATIONS.join(" or ")}, not "${value}"`);
+  return value as Segmentation;
 }
 
 /** The fetch adapters, used by the Next route (app/api/v1/models/[...path]/route.ts). */

@@ -60,7 +60,7 @@ function send(res: ServerResponse, a: ServeAnswer, withBody: boolean, close: boo
   res.end(withBody ? a.body : undefined);
 }
 
-/** Answers one /api/v1/models/... request. The path's query string is ignored, as by the route. */
+/** Answers one /api/v1/models/... request. */
 export async function serveModelsNode(req: IncomingMessage, res: ServerResponse, store: ModelStore = modelStore()): Promise<void> {
   const url = req.url ?? "";
   const q = url.indexOf("?");
@@ -80,6 +80,7 @@ export async function serveModelsNode(req: IncomingMessage, res: ServerResponse,
             return Array.isArray(v) ? v.join(", ") : v;
           },
           body: (limit) => readNodeBody(req, limit, () => (close = true)),
+          query: (name) => (q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get(name)),
         };
         answer = await modelPost(sreq, segments, store);
       } else answer = await modelGet(segments, store);

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of /api/v1, written by hand from the same constants the handlers
 // enforce, so the stated limits are the real ones.
 import { CLASS_NAMES_EN } from "@fmnist/model/classes";
+import { DEFAULT_SEGMENTATION, SEGMENTATIONS } from "~/classify/protocol";
 import { batchingConfig, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_INSTANCES, MAX_JSON_BYTES } from "./limits";
 
 const error = { $ref: "#/components/schemas/Error" };
@@ -58,7 +59,16 @@ function operations(kind: "alias" | "version") {
       post: {
         summary: `Classify a photo with ${label}`,
         description: `The photo's bytes (PNG, JPEG, WebP, GIF; at most ${MAX_IMAGE_BYTES / 1024 / 1024} MB and ${MAX_IMAGE_PIXELS / 1e6} megapixels) or a multipart form with one file. It goes through the classify page's preprocessing (grey, invert a light background, crop to the object, pad square, 28x28 by area averaging), after EXIF orientation and, above ${MAX_IMAGE_SIDE} px on the long side, a downscale to ${MAX_IMAGE_SIDE}.`,
-        parameters,
+        parameters: [
+          ...parameters,
+          {
+            name: "segment",
+            in: "query",
+            required: false,
+            description: `How the item is found: "border" (the background modelled from the picture's border, a few ms) or "isnet" (IS-Net's salient-object mask, about a second on one core). Default "${DEFAULT_SEGMENTATION}".`,
+            schema: { type: "string", enum: [...SEGMENTATIONS], default: DEFAULT_SEGMENTATION },
+          },
+        ],
         security: [{}, { serveToken: [] }],
         requestBody: {
           required: true,
@@ -138,6 +148,7 @@ export function openApiDocument() {
                 width: { type: "integer" },
                 height: { type: "integer" },
                 format: { type: "string" },
+                segmentation: { type: "string", enum: [...SEGMENTATIONS], description: "How the item was found (?segment)" },
                 inverted: { type: "boolean", description: "The background was light, so the picture was inverted" },
                 box: { type: "object", properties: { x: { type: "integer" }, y: { type: "integer" }, width: { type: "integer" }, height: { type: "integer" } }, description: "The object's box in the photo's pixels" },
                 downscaled: { type: "boolean" },

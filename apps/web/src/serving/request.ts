@@ -13,6 +13,8 @@ export interface ServeRequest {
   header(name: string): string | undefined;
   /** The body, or null once it passes `limit` bytes (by Content-Length, or while reading it). */
   body(limit: number): Promise<Uint8Array | null>;
+  /** A query parameter's value, null when absent. */
+  query(name: string): string | null;
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;

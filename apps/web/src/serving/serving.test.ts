@@ -238,6 +238,24 @@ describe("the photo endpoint", () => {
     expect(multi.probabilities).toEqual(raw.probabilities);
     expect(raw.class.en).toBe(["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"][raw.class.index]);
   });
+
+  it("finds the item with IS-Net on ?segment=isnet, and refuses an unknown segmentation", { timeout: 60_000 }, async () => {
+    // A grey pullover on a red bed sheet, a white cushion at the right edge (400x300).
+    const bytes = new Uint8Array(readFileSync(join(REAL_PHOTOS, "2-pullover/cds-14c2f75c.jpg")));
+    const classify = (query: string) =>
+      handleModelPost(new Request(`http://test/api/v1/models/fashion-classifier@production:classify${query}`, { method: "POST", body: bytes, headers: { "content-type": "image/jpeg" } }), ["fashion-classifier@production:classify"], store);
+    const border = await (await classify("")).json();
+    const isnet = await (await classify("?segment=isnet")).json();
+    expect(border.preprocessing.segmentation).toBe("border");
+    expect(isnet.preprocessing.segmentation).toBe("isnet");
+    // The border model takes the cushion; IS-Net the pullover (x 5-395, y 60-260 on the picture).
+    expect(border.preprocessing.box.x).toBeGreaterThan(300);
+    expect(isnet.preprocessing.box.x).toBeLessThan(25);
+    expect(isnet.preprocessing.box.width).toBeGreaterThan(350);
+    const bad = await classify("?segment=grabcut");
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/\?segment must be border or isnet, not "grabcut"/);
+  });
 });
 
 describe("an overfull queue", () => {
