@@ -1,5 +1,5 @@
 /**
- * pnpm bench:photos [--run <id>] [--tta none|mirror|full] [--segment border|isnet|grabcut] [--photos <dir>] [--json <file>] [--wrong]
+ * pnpm bench:photos [--run <id>] [--tta none|mirror|full] [--segment border|isnet|both|grabcut] [--photos <dir>] [--json <file>] [--wrong]
  *
  * The labelled real photos of ../shared/real-photos through the same path as the prediction API's
  * photo endpoint (and so the classify page's preprocessing): sharp decodes (libjpeg-turbo, as
@@ -20,10 +20,9 @@ import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { artifactsDir } from "@fmnist/db/config";
 import { CLASS_NAMES_EN, type PhotoPreprocessOptions } from "@fmnist/model";
 import { loadGrabCut } from "@fmnist/model/grabcut";
-import { loadSalientSegmenter } from "@fmnist/model/salient-node";
 import sharp from "sharp";
-import { DEFAULT_SEGMENTATION } from "../src/classify/protocol";
-import { preparePhoto } from "../src/serving/image";
+import { DEFAULT_SEGMENTATION, SEGMENTATIONS, type Segmentation } from "../src/classify/protocol";
+import { photoViews, preparePhoto } from "../src/serving/image";
 import { loadPredictor } from "../src/serving/predictor";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -40,8 +39,9 @@ const { values: args } = parseArgs({
     sprite: { type: "string" },
     /** Segmentation: "border" (the border model alone), "grabcut" (that mask refined by GrabCut
      * from OpenCV's WebAssembly build where it misses the centre; with --pre
-     * '{"grabCutAlways":true}' everywhere) or "isnet" (IS-Net's salient-object mask,
-     * @fmnist/model/salient). The default is the classify page's and the endpoint's. */
+     * '{"grabCutAlways":true}' everywhere), "isnet" (IS-Net's salient-object mask,
+     * @fmnist/model/salient) or "both" (the two views' probabilities averaged). The default is the
+     * classify page's and the endpoint's. */
     segment: { type: "string", default: DEFAULT_SEGMENTATION },
   },
 });
@@ -109,19 +109,27 @@ async function main() {
   const byKind = new Map<string, { n: number; top1: number; top3: number }>();
   const results: { file: string; label: number; kind: string; predicted: number; p: number; probs: number[]; top3: number[]; box: { width: number; height: number }; width: number; height: number; coverage: number; inverted: boolean }[] = [];
   const inputs: Float32Array[] = [];
-  if (!["grabcut", "border", "isnet"].includes(args.segment)) throw new Error(`--segment must be isnet, grabcut or border, not ${args.segment}`);
+  if (!["grabcut", ...SEGMENTATIONS].includes(args.segment)) throw new Error(`--segment must be ${SEGMENTATIONS.join(", ")} or grabcut, not ${args.segment}`);
   if (args.segment === "grabcut") preOptions.grabCut = await loadGrabCut();
-  const segmenter = args.segment === "isnet" ? await loadSalientSegmenter() : undefined;
+  if (args.segment === "both" && args.tta !== "none") throw new Error("--segment both is itself two views: use it with --tta none");
   let preMs = 0;
   const t0 = performance.now();
   for (const row of rows) {
     const tp = performance.now();
-    const pre = await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, preOptions, segmenter);
+    // As the endpoint: one view, or for --segment both the border model's and IS-Net's.
+    const views = await photoViews(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, args.segment === "grabcut" ? "border" : (args.segment as Segmentation), preOptions);
+    const pre = views[0];
     preMs += performance.now() - tp;
     inputs.push(pre.input);
-    // Two views averaged: the picture's mirror, or the whole picture beside the segmented item.
+    // Two views averaged: IS-Net's, the picture's mirror, or the whole picture beside the item.
     const second =
-      args.tta === "mirror" ? mirrored(pre.input) : args.tta === "full" ? (await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, { ...preOptions, view: "full", orientation: pre.mirrored ? "mirrored" : "none" }, segmenter)).input : null;
+      views.length > 1
+        ? views[1].input
+        : args.tta === "mirror"
+          ? mirrored(pre.input)
+          : args.tta === "full"
+            ? (await preparePhoto(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, { ...preOptions, view: "full", orientation: pre.mirrored ? "mirrored" : "none" })).input
+            : null;
     const input = second ? Float32Array.from([...pre.input, ...second]) : pre.input;
     const out = predictor.predict(input, second ? 2 : 1);
     const probs = Array.from({ length: 10 }, (_, c) => (second ? (out[c] + out[10 + c]) / 2 : out[c]));

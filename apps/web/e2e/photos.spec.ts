@@ -91,6 +91,15 @@ test("IS-Net finds the pullover on a bed sheet where the border model takes a cu
   await expect(page.getByTestId("model-input")).toBeVisible();
   await expect(page.getByTestId("original-preview")).toHaveAttribute("data-heat", "1");
   await page.screenshot({ path: join(SCREENSHOTS_DIR, "classify-isnet.png"), fullPage: true });
+
+  // Both views, their probabilities averaged: the network is loaded already.
+  await page.getByTestId("segmentation-select").selectOption("both");
+  await expect(page).toHaveURL(/segment=both/);
+  await page.getByTestId("file-input").setInputFiles({ name, mimeType: "image/jpeg", buffer });
+  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "both", { timeout: 60_000 });
+  await expect(page.getByTestId("detected-box")).toContainText("the mean of its view and the other's");
+  const sum = (await Promise.all(Array.from({ length: 10 }, async (_, c) => Number(await page.getByTestId(`prob-${c}`).getAttribute("data-value"))))).reduce((a, b) => a + b, 0);
+  expect(Math.abs(sum - 1)).toBeLessThan(1e-3);
 });
 
 test("a picture with nothing on it says so instead of one confident word", async ({ page }) => {

@@ -451,10 +451,10 @@ function ResultView({ shown, names, client }: { shown: Shown; names: readonly st
             box={result.box}
             heat={shownHeat ? { map: shownHeat.map, mirrored: result.mirrored } : null}
           />
-          <figcaption data-testid="detected-box" data-box={JSON.stringify(result.box)} data-segmentation={result.segmentation}>
+          <figcaption data-testid="detected-box" data-box={JSON.stringify(result.box)} data-segmentation={result.segmentation} data-shown-view={result.shownView}>
             {shown.source} · {result.width}×{result.height}
             {result.downscaled && " (decoded downscaled)"}
-            {result.coverage > 0 ? ` · dashed: the item found by the ${SEGMENTATION_LABELS[result.segmentation]} (${result.box.width}×${result.box.height} at ${result.box.x},${result.box.y})` : " · no item stood out from the background"}
+            {result.coverage > 0 ? ` · dashed: the item found by the ${SEGMENTATION_LABELS[result.shownView]}${result.segmentation === "both" ? " (probabilities: the mean of its view and the other's)" : ""} (${result.box.width}×${result.box.height} at ${result.box.x},${result.box.y})` : " · no item stood out from the background"}
           </figcaption>
         </figure>
         <figure>

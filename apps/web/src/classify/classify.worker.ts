@@ -113,13 +113,22 @@ async function classifyFile(req: Extract<WorkerRequest, { type: "classify-file" 
   const decodeMs = performance.now() - t0;
   const ts = performance.now();
   // A 28x28 picture is taken as a Fashion-MNIST image as it is (preprocessPhoto): nothing to find.
-  const isnet = req.segmentation === "isnet" && !(image.width === IMAGE_SIZE && image.height === IMAGE_SIZE);
+  const isnet = req.segmentation !== "border" && !(image.width === IMAGE_SIZE && image.height === IMAGE_SIZE);
   const objectMap = isnet ? await (await loadSegmenter(req.segmenter)).map(image.data, image.width, image.height) : undefined;
   const segmentMs = performance.now() - ts;
   const t1 = performance.now();
-  const pre = preprocessPhoto(image.data, image.width, image.height, { objectMap });
+  const views = [];
+  if (req.segmentation !== "isnet" || !objectMap) views.push(preprocessPhoto(image.data, image.width, image.height));
+  if (objectMap) views.push(preprocessPhoto(image.data, image.width, image.height, { objectMap }));
   const preprocessMs = performance.now() - t1;
-  const { probabilities, inferenceMs } = infer(pre.input);
+  const inferred = views.map((v) => infer(v.input));
+  // "both": the two views' probabilities averaged; the page shows the view that gives the averaged
+  // top class the higher probability (its box, input and heat map).
+  const probabilities = inferred[0].probabilities.map((_, c) => inferred.reduce((sum, r) => sum + r.probabilities[c], 0) / inferred.length);
+  const inferenceMs = inferred.reduce((sum, r) => sum + r.inferenceMs, 0);
+  const best = top(probabilities);
+  const shown = views.length > 1 && inferred[1].probabilities[best] > inferred[0].probabilities[best] ? 1 : 0;
+  const pre = views[shown];
   const scale = decoded.width / image.width;
   const box = { x: Math.round(pre.box.x * scale), y: Math.round(pre.box.y * scale), width: Math.round(pre.box.width * scale), height: Math.round(pre.box.height * scale) };
   const result: Classification = {
@@ -127,7 +136,8 @@ async function classifyFile(req: Extract<WorkerRequest, { type: "classify-file" 
     inferenceMs,
     decodeMs,
     preprocessMs,
-    segmentation: isnet ? "isnet" : "border",
+    segmentation: views.length > 1 ? "both" : isnet ? "isnet" : "border",
+    shownView: isnet && (views.length === 1 || shown === 1) ? "isnet" : "border",
     segmentMs,
     input: pre.input,
     preview: decoded.bitmap,
@@ -138,7 +148,7 @@ async function classifyFile(req: Extract<WorkerRequest, { type: "classify-file" 
     box,
     mirrored: pre.mirrored,
     coverage: pre.coverage,
-    saliency: explain(pre.input, top(probabilities)),
+    saliency: explain(pre.input, best),
     numTensors: tf.memory().numTensors,
   };
   return { result, transfer: [pre.input.buffer, decoded.bitmap] };
@@ -157,6 +167,7 @@ function classifyPixels(rgba: Uint8ClampedArray, width: number, height: number):
     preprocessMs,
     // A drawing is on a plain background: the border model always finds it.
     segmentation: "border",
+    shownView: "border",
     segmentMs: 0,
     input: pre.input,
     preview: null,

@@ -7,11 +7,13 @@ export const BACKENDS: readonly Backend[] = ["webgl", "wasm", "cpu"];
 
 /** How the item is found in a photo: "border", the background modelled from the picture's border
  * (instant, in the page's own code); "isnet", IS-Net's salient-object mask (a 44 MB network, run by
- * onnxruntime-web, about a second a photo). The prediction API's :classify takes the same values. */
-export const SEGMENTATIONS = ["border", "isnet"] as const;
+ * onnxruntime-web, about a second a photo); "both", the model's probabilities for the two views
+ * averaged (measured best on the real photos, bench:photos). The prediction API's :classify takes
+ * the same values. */
+export const SEGMENTATIONS = ["border", "isnet", "both"] as const;
 export type Segmentation = (typeof SEGMENTATIONS)[number];
 export const DEFAULT_SEGMENTATION: Segmentation = "border";
-export const SEGMENTATION_LABELS: Record<Segmentation, string> = { border: "border model", isnet: "IS-Net network" };
+export const SEGMENTATION_LABELS: Record<Segmentation, string> = { border: "border model", isnet: "IS-Net network", both: "both, averaged" };
 
 export type ClassifyErrorKind = "not-image" | "corrupt" | "too-large" | "model" | "no-model" | "test-set" | "cancelled" | "internal";
 
@@ -63,6 +65,9 @@ export interface Classification {
   /** How the item was found, and the segmentation network's time (0 for the border model; the
    * first photo also loads the network). */
   segmentation: Segmentation;
+  /** Whose view is shown (box, input, heat map): for "both", the one that gives the averaged top
+   * class the higher probability. */
+  shownView: Exclude<Segmentation, "both">;
   segmentMs: number;
   /** The 28x28 input the model saw, [0,1], row-major. */
   input: Float32Array;

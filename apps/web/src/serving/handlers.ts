@@ -5,10 +5,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readBodyWithin } from "@fmnist/api/http";
 import { CLASS_NAMES_EN, CLASS_NAMES_ZH, IMAGE_SIZE } from "@fmnist/model/classes";
-import { loadSalientSegmenter } from "@fmnist/model/salient-node";
 import { DEFAULT_SEGMENTATION, SEGMENTATIONS, type Segmentation } from "~/classify/protocol";
 import { errorAnswer, jsonAnswer, type ServeAnswer, ServeError, toResponse } from "./errors";
-import { preparePhoto } from "./image";
+import { photoViews } from "./image";
 import { MAX_IMAGE_BYTES, MAX_JSON_BYTES } from "./limits";
 import { type LoadedVersion, type ModelStore, modelStore } from "./model-store";
 import { parseInstances, parseModelPath, readBody, type ServeRequest } from "./request";
@@ -120,14 +119,30 @@ export async function modelPost(req: ServeRequest, segments: string[], store: Mo
       checkServeToken(req);
       const segmentation = segmentationOf(req.query("segment"));
       const { bytes, name } = await photoBytes(req);
-      const photo = await preparePhoto(bytes, name, undefined, segmentation === "isnet" ? await loadSalientSegmenter() : undefined);
+      const views = await photoViews(bytes, name, segmentation);
       const l = await store.get(ref);
-      const [probabilities] = await predict(l, photo.input, 1);
+      const input = new Float32Array(views.length * IMAGE_SIZE * IMAGE_SIZE);
+      views.forEach((v, k) => {
+        input.set(v.input, k * IMAGE_SIZE * IMAGE_SIZE);
+      });
+      const predicted = await predict(l, input, views.length);
+      // "both": the views' probabilities averaged.
+      const probabilities = predicted[0].map((_, c) => predicted.reduce((sum, p) => sum + p[c], 0) / predicted.length);
+      const [photo] = views;
       return jsonAnswer({
         model: modelInfo(l),
         class: topClass(probabilities),
         probabilities,
-        preprocessing: { width: photo.width, height: photo.height, format: photo.format, segmentation, inverted: photo.inverted, box: photo.box, downscaled: photo.downscaled },
+        preprocessing: {
+          width: photo.width,
+          height: photo.height,
+          format: photo.format,
+          segmentation,
+          inverted: photo.inverted,
+          box: photo.box,
+          downscaled: photo.downscaled,
+          views: views.map((v, k) => ({ segmentation: segmentation === "both" ? SEGMENTATIONS[k] : segmentation, box: v.box, inverted: v.inverted, probabilities: predicted[k] })),
+        },
       });
     }
     throw new ServeError(verb === null || verb === "metadata" ? 405 : 404, verb === null || verb === "metadata" ? "Metadata takes GET; POST to :predict or :classify" : `Unknown method :${verb}; use :predict or :classify`, verb === null ? { allow: "GET" } : {});
@@ -151,7 +166,7 @@ export function fetchServeRequest(req: Request): ServeRequest {
 /** ?segment= of :classify: how the item is found, as on the classify page (its default too). */
 function segmentationOf(value: string | null): Segmentation {
   if (value === null) return DEFAULT_SEGMENTATION;
-  if (!SEGMENTATIONS.includes(value as Segmentation)) throw new ServeError(400, `?segment must be ${SEGMENTATIONS.join(" or ")}, not "${value}"`);
+  if (!SEGMENTATIONS.includes(value as Segmentation)) throw new ServeError(400, `?segment must be one of ${SEGMENTATIONS.join(", ")}, not "${value}"`);
   return value as Segmentation;
 }
 

@@ -5,7 +5,9 @@
 // then (with a segmenter) IS-Net's object map and preprocessPhoto from @fmnist/model.
 import { type PhotoPreprocessOptions, preprocessPhoto } from "@fmnist/model";
 import type { SalientSegmenter } from "@fmnist/model/salient";
+import { loadSalientSegmenter } from "@fmnist/model/salient-node";
 import sharp, { type OutputInfo } from "sharp";
+import type { Segmentation } from "~/classify/protocol";
 import { type ImageFormat, sniffImage } from "~/classify/sniff";
 import { ServeError } from "./errors";
 import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from "./limits";
@@ -29,7 +31,17 @@ export interface PreparedPhoto {
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-export async function preparePhoto(bytes: Uint8Array, what = "the image", options?: PhotoPreprocessOptions, segmenter?: SalientSegmenter): Promise<PreparedPhoto> {
+interface DecodedPhoto {
+  rgba: Uint8Array;
+  /** The decoded (maybe downscaled) size, and the picture's own size. */
+  decodedWidth: number;
+  decodedHeight: number;
+  width: number;
+  height: number;
+  format: ImageFormat;
+}
+
+async function decodePhoto(bytes: Uint8Array, what: string): Promise<DecodedPhoto> {
   if (bytes.length === 0) throw new ServeError(400, `${what} is empty`);
   if (bytes.length > MAX_IMAGE_BYTES) throw new ServeError(413, `${what} is ${mb(bytes.length)}; the limit is ${mb(MAX_IMAGE_BYTES)}`);
   const sniffed = sniffImage(bytes.subarray(0, 256 * 1024));
@@ -61,15 +73,35 @@ export async function preparePhoto(bytes: Uint8Array, what = "the image", option
     if (/pixel limit/i.test(why)) throw new ServeError(413, `${what} has more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels the server decodes`);
     throw new ServeError(400, `${what} could not be decoded: it starts like a ${sniffed.format.toUpperCase()} file, but its data is corrupt or truncated (${why})`);
   }
-  const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const objectMap = segmenter ? await segmenter.map(rgba, info.width, info.height) : undefined;
-  const pre = preprocessPhoto(rgba, info.width, info.height, { ...options, objectMap });
-  const scale = width / info.width;
+  return { rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), decodedWidth: info.width, decodedHeight: info.height, width, height, format: sniffed.format };
+}
+
+async function preprocessDecoded(photo: DecodedPhoto, options?: PhotoPreprocessOptions, segmenter?: SalientSegmenter): Promise<PreparedPhoto> {
+  const { rgba, decodedWidth, decodedHeight, width, height, format } = photo;
+  const objectMap = segmenter ? await segmenter.map(rgba, decodedWidth, decodedHeight) : undefined;
+  const pre = preprocessPhoto(rgba, decodedWidth, decodedHeight, { ...options, objectMap });
+  const scale = width / decodedWidth;
   const box = {
     x: Math.round(pre.box.x * scale),
     y: Math.round(pre.box.y * scale),
     width: Math.round(pre.box.width * scale),
     height: Math.round(pre.box.height * scale),
   };
-  return { input: pre.input, inverted: pre.inverted, mirrored: pre.mirrored, coverage: pre.coverage, box, width, height, format: sniffed.format, downscaled: info.width !== width };
+  return { input: pre.input, inverted: pre.inverted, mirrored: pre.mirrored, coverage: pre.coverage, box, width, height, format, downscaled: decodedWidth !== width };
+}
+
+/** One photo as the model's input: decoded, its item found by the border model, or by IS-Net's
+ * map with a segmenter. */
+export async function preparePhoto(bytes: Uint8Array, what = "the image", options?: PhotoPreprocessOptions, segmenter?: SalientSegmenter): Promise<PreparedPhoto> {
+  return preprocessDecoded(await decodePhoto(bytes, what), options, segmenter);
+}
+
+/** The views of a photo a segmentation asks for, decoded once: one, or for "both" the border
+ * model's and IS-Net's, whose predictions are averaged (see Segmentation). */
+export async function photoViews(bytes: Uint8Array, what: string, segmentation: Segmentation, options?: PhotoPreprocessOptions): Promise<PreparedPhoto[]> {
+  const photo = await decodePhoto(bytes, what);
+  const views: PreparedPhoto[] = [];
+  if (segmentation !== "isnet") views.push(await preprocessDecoded(photo, options));
+  if (segmentation !== "border") views.push(await preprocessDecoded(photo, options, await loadSalientSegmenter()));
+  return views;
 }

@@ -252,9 +252,18 @@ describe("the photo endpoint", () => {
     expect(border.preprocessing.box.x).toBeGreaterThan(300);
     expect(isnet.preprocessing.box.x).toBeLessThan(25);
     expect(isnet.preprocessing.box.width).toBeGreaterThan(350);
+    // Both views: the probabilities are the mean of the two views' own.
+    const both = await (await classify("?segment=both")).json();
+    expect(both.preprocessing.views.map((v: { segmentation: string }) => v.segmentation)).toEqual(["border", "isnet"]);
+    expect(both.preprocessing.views[0].box).toEqual(border.preprocessing.box);
+    expect(both.preprocessing.views[1].box).toEqual(isnet.preprocessing.box);
+    for (let c = 0; c < 10; c++) {
+      expect(both.preprocessing.views[1].probabilities[c]).toBeCloseTo(isnet.probabilities[c], 6);
+      expect(both.probabilities[c]).toBeCloseTo((border.probabilities[c] + isnet.probabilities[c]) / 2, 6);
+    }
     const bad = await classify("?segment=grabcut");
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/\?segment must be border or isnet, not "grabcut"/);
+    expect((await bad.json()).error).toMatch(/\?segment must be one of border, isnet, both, not "grabcut"/);
   });
 });
 
