@@ -90,10 +90,9 @@ async function preprocessDecoded(photo: DecodedPhoto, options?: PhotoPreprocessO
   return { input: pre.input, inverted: pre.inverted, mirrored: pre.mirrored, coverage: pre.coverage, box, width, height, format, downscaled: decodedWidth !== width };
 }
 
-/** One photo as the model's input: decoded, its item found by the border model, or by IS-Net's
- * map with a segmenter. */
-export async function preparePhoto(bytes: Uint8Array, what = "the image", options?: PhotoPreprocessOptions, segmenter?: SalientSegmenter): Promise<PreparedPhoto> {
-  return preprocessDecoded(await decodePhoto(bytes, what), options, segmenter);
+/** One photo as the model's input, its item found by the border model. */
+export async function preparePhoto(bytes: Uint8Array, what = "the image", options?: PhotoPreprocessOptions): Promise<PreparedPhoto> {
+  return preprocessDecoded(await decodePhoto(bytes, what), options);
 }
 
 /** The views of a photo a segmentation asks for, decoded once: one, or for "both" the border
