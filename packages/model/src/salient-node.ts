@@ -23,18 +23,21 @@ function dataPackageDir(): string {
 
 let prepared: Promise<Uint8Array> | null = null;
 
-/** The model's chunks joined (the package splits files into 4 MB chunks named by hash), its input
- * size freed; prepared once per process (about 2 s). */
+/** The package's model as shipped (1024x1024 only): its chunks joined (the package splits files
+ * into 4 MB chunks named by hash). */
+export async function shippedSalientModel(): Promise<Uint8Array> {
+  const dist = join(dataPackageDir(), "dist");
+  const resources = JSON.parse(await readFile(join(dist, "resources.json"), "utf8")) as Resources;
+  const entry = resources[MODEL];
+  if (!entry) throw new Error(`@imgly/background-removal-data has no ${MODEL}`);
+  const bytes = new Uint8Array(entry.size);
+  for (const chunk of entry.chunks) bytes.set(await readFile(join(dist, chunk.hash)), chunk.offsets[0]);
+  return bytes;
+}
+
+/** The model with its input size freed; prepared once per process (about 2 s). */
 export function salientModel(): Promise<Uint8Array> {
-  prepared ??= (async () => {
-    const dist = join(dataPackageDir(), "dist");
-    const resources = JSON.parse(await readFile(join(dist, "resources.json"), "utf8")) as Resources;
-    const entry = resources[MODEL];
-    if (!entry) throw new Error(`@imgly/background-removal-data has no ${MODEL}`);
-    const bytes = new Uint8Array(entry.size);
-    for (const chunk of entry.chunks) bytes.set(await readFile(join(dist, chunk.hash)), chunk.offsets[0]);
-    return freeInputSize(bytes);
-  })();
+  prepared ??= shippedSalientModel().then(freeInputSize);
   prepared.catch(() => (prepared = null));
   return prepared;
 }

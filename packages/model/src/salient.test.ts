@@ -2,15 +2,14 @@
 // and the page's worker run them): the graph's input size freed, the mask of a real photo's pullover
 // on a bed sheet, and preprocessPhoto taking the item's box and region from a map.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-web";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { preprocessPhoto } from "./preprocess";
 import { SALIENT_SIDE, type SalientSegmenter } from "./salient";
-import { loadSalientSegmenter, salientModel } from "./salient-node";
+import { loadSalientSegmenter, salientModel, shippedSalientModel } from "./salient-node";
 
 const { onnx } = onnxProto;
 
@@ -42,15 +41,6 @@ async function pulloverPhoto(): Promise<{ rgba: Uint8Array; width: number; heigh
   return { rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
 
-/** The package's int8 model as shipped (1024x1024 only), its chunks joined. */
-async function shippedModel(): Promise<Uint8Array> {
-  const dist = join(dirname(createRequire(import.meta.url).resolve("@imgly/background-removal-data/package.json")), "dist");
-  const entry = JSON.parse(readFileSync(join(dist, "resources.json"), "utf8"))["/models/small"] as { size: number; chunks: { hash: string; offsets: number[] }[] };
-  const bytes = new Uint8Array(entry.size);
-  for (const chunk of entry.chunks) bytes.set(readFileSync(join(dist, chunk.hash)), chunk.offsets[0]);
-  return bytes;
-}
-
 let segmenter: SalientSegmenter;
 beforeAll(async () => {
   segmenter = await loadSalientSegmenter();
@@ -70,8 +60,7 @@ describe("IS-Net salient-object segmentation", () => {
   });
 
   it("gives the shipped graph's mask at the traced 1024x1024", async () => {
-    // The shipped bytes, joined from the package's chunks as salientModel joins them.
-    const shipped = await shippedModel();
+    const shipped = await shippedSalientModel();
     const freed = await salientModel();
     const x = new Float32Array(3 * 1024 * 1024);
     const { rgba, width, height } = await pulloverPhoto();
