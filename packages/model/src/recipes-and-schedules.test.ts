@@ -123,6 +123,40 @@ describe("augmentation", () => {
     expect(augmentImages(src, n, { ...NO_AUGMENTATION, background: 0 }, seededRandom(8))).toEqual(src);
     expect(trainConfigSchema.parse({ name: "x" }).augmentBackground).toBe(0);
   });
+  it("affine augmentation: a bar is turned, scaled and sheared within limits, its mass kept", () => {
+    // A vertical bar 4 wide through the centre, 60 times over.
+    const n = 60;
+    const src = new Uint8Array(n * 784);
+    for (let k = 0; k < n; k++) for (let y = 4; y < 24; y++) for (let x = 12; x < 16; x++) src[k * 784 + y * 28 + x] = 240;
+    const a = augmentImages(src, n, { ...NO_AUGMENTATION, affine: 1 }, seededRandom(9));
+    expect(a).toEqual(augmentImages(src, n, { ...NO_AUGMENTATION, affine: 1 }, seededRandom(9)));
+    const srcMass = src.subarray(0, 784).reduce((s, v) => s + v, 0);
+    const angles: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const img = a.subarray(k * 784, (k + 1) * 784);
+      // Mass scales with the area: 0.85^2 to 1.05^2 of the bar's, give or take the resampling.
+      const mass = img.reduce((s, v) => s + v, 0);
+      expect(mass / srcMass).toBeGreaterThan(0.65);
+      expect(mass / srcMass).toBeLessThan(1.2);
+      // The bar's axis from its second moments: within 15 degrees of vertical plus the shear's ~6.
+      let [m, cx, cy] = [0, 0, 0];
+      for (let i = 0; i < 784; i++) [m, cx, cy] = [m + img[i], cx + img[i] * (i % 28), cy + img[i] * Math.floor(i / 28)];
+      [cx, cy] = [cx / m, cy / m];
+      let [sxx, syy, sxy] = [0, 0, 0];
+      for (let i = 0; i < 784; i++) {
+        const [dx, dy] = [(i % 28) - cx, Math.floor(i / 28) - cy];
+        [sxx, syy, sxy] = [sxx + img[i] * dx * dx, syy + img[i] * dy * dy, sxy + img[i] * dx * dy];
+      }
+      const tilt = (Math.abs(0.5 * Math.atan2(2 * sxy, syy - sxx)) * 180) / Math.PI;
+      expect(tilt).toBeLessThan(22);
+      expect(Math.hypot(cx - 13.5, cy - 13.5)).toBeLessThan(1);
+      angles.push(tilt);
+    }
+    // Turned for real, most by a few degrees or more.
+    expect(angles.filter((t) => t > 3).length).toBeGreaterThan(n / 2);
+    expect(augmentImages(src, n, { ...NO_AUGMENTATION, affine: 0 }, seededRandom(9))).toEqual(src);
+    expect(trainConfigSchema.parse({ name: "x" }).augmentAffine).toBe(0);
+  });
   it("mirror twice is the identity", () => {
     const a = images().subarray(0, 784).slice();
     const b = a.slice();

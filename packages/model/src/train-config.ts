@@ -55,6 +55,9 @@ export const trainConfigSchema = z.object({
    * lighter or darker than it, as a failed segmentation leaves a real photo) with this probability
    * per image (0 = off). */
   augmentBackground: z.number().min(0).max(1).default(0),
+  /** Augmentation: "affine" (turned up to 15 degrees, scaled 0.85-1.05, sheared up to 0.1, as
+   * items lie in real photos) with this probability per image (0 = off). */
+  augmentAffine: z.number().min(0).max(1).default(0),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   backend: z.enum(BACKEND_PREFERENCES).default("auto"),
   /** "fashion-mnist": the full dataset; "fixture-subset": the shipped 2,000/500-image real subset

@@ -29,6 +29,7 @@ export const NUMBER_FIELDS = [
   "augmentErasing",
   "augmentPhoto",
   "augmentBackground",
+  "augmentAffine",
   "averageLastEpochs",
 ] as const;
 /** Check boxes: the inputs hold "true" / "false". */
