@@ -503,7 +503,9 @@ export interface SegmentOptions {
   dropSkin?: boolean;
   /** Leave shadow-coloured pixels out of the box (default true). */
   dropShadows?: boolean;
-  /** Opening radius that removes thin lines, as a fraction of the working side (default 0.012). */
+  /** Opening radius that removes thin lines, as a fraction of the working side (default 0.012;
+   * 0.005, one working pixel, with an object map: the network's mask has no floor edges or frame
+   * lines to remove, and the wider opening cut sandal straps and laces off the item). */
   lineWidth?: number;
   /** Refines the mask with GrabCut (see loadGrabCut); without it (or false), the border model alone. */
   grabCut?: GrabCut | false;
@@ -562,7 +564,7 @@ export function segmentForeground(rgba: Uint8ClampedArray | Uint8Array, width: n
   else for (let i = 0; i < w * h; i++) mask[i] = dist[i] > threshold ? 1 : 0;
 
   if (options.dropSkin ?? true) dropSkin(mask, rgb);
-  const r = Math.max(1, Math.round((options.lineWidth ?? 0.012) * Math.max(w, h)));
+  const r = Math.max(1, Math.round((options.lineWidth ?? (options.objectMap ? 0.005 : 0.012)) * Math.max(w, h)));
   const none: Foreground = {
     w,
     h,
