@@ -71,9 +71,10 @@ export async function openClassify(page: Page, query: string): Promise<{ backend
   };
 }
 
-/** Waits until the result shown is the one for `source` (a file name, "drawing", "test image #n"). */
-export async function expectResultFor(page: Page, source: string) {
-  await expect(page.getByTestId("result")).toHaveAttribute("data-source", source);
+/** Waits until the result shown is the one for `source` (a file name, "drawing", "test image #n");
+ * a page's first photo with IS-Net (the default, "both") also waits for the network's download. */
+export async function expectResultFor(page: Page, source: string, timeout?: number) {
+  await expect(page.getByTestId("result")).toHaveAttribute("data-source", source, { timeout });
 }
 
 export async function shownPrediction(page: Page): Promise<{ label: number; inferenceMs: number; top: number }> {

@@ -92,6 +92,8 @@ test.describe("model registry", () => {
   });
 
   test("the photo endpoint and the classify page give the same class and probabilities", async ({ page, request }) => {
+    // Both on their default segmentation ("both": the border model's and IS-Net's views averaged).
+    test.setTimeout(180_000);
     const photos: { name: string; bytes: Buffer; type: string }[] = [];
     for (const i of [0, 1, 2, 3, 4]) {
       const res = await request.get(`/api/dataset/test-images/${i}?run=${byName("e2e tiny-cnn lr 0.003").id}`);
@@ -105,7 +107,7 @@ test.describe("model registry", () => {
     let worst = 0;
     for (const photo of photos) {
       await page.getByTestId("file-input").setInputFiles({ name: photo.name, mimeType: photo.type, buffer: photo.bytes });
-      await expectResultFor(page, photo.name);
+      await expectResultFor(page, photo.name, 60_000);
       const shown = await Promise.all(Array.from({ length: 10 }, async (_, c) => Number(await page.getByTestId(`prob-${c}`).getAttribute("data-value"))));
       const res = await request.post("/api/v1/models/fashion-classifier@production:classify", { data: photo.bytes, headers: { "content-type": photo.type } });
       expect(res.status()).toBe(200);

@@ -69,6 +69,8 @@ export function ClassifyView() {
   const [reload, setReload] = useState(0);
   const [shown, setShown] = useState<Shown | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // Whether the worker has loaded IS-Net yet: until then a photo's wait includes its download.
+  const [segmenterUsed, setSegmenterUsed] = useState(false);
   const [inputError, setInputError] = useState<string | null>(null);
   const [locale, setLocale] = useState<Locale>("en");
   const latest = useRef(0);
@@ -112,6 +114,7 @@ export function ClassifyView() {
       setInputError(null);
       try {
         const { result, trueLabel, canvas } = await work();
+        if (result.segmentation !== "border") setSegmenterUsed(true);
         if (token === latest.current) setShown({ source, result, trueLabel, canvas: canvas ?? null, seq: token });
         else result.preview?.close();
       } catch (e) {
@@ -272,7 +275,7 @@ export function ClassifyView() {
               ))}
             </select>
           </label>
-          <label className="row small muted" title="How the item is found in a photo: the border model is instant; IS-Net, a segmentation network, downloads 44 MB once and takes about a second a photo">
+          <label className="row small muted" title="How the item is found in a photo: the border model is instant; IS-Net, a segmentation network, downloads 44 MB once and takes about a second a photo; both (the default, the most accurate on real photos) averages the model's answers for the two">
             Find the item with
             <select aria-label="Segmentation" data-testid="segmentation-select" value={segmentation} onChange={(e) => setSegmentation(e.target.value)}>
               {SEGMENTATIONS.map((v) => (
@@ -323,7 +326,8 @@ export function ClassifyView() {
             <h2>Result</h2>
             {busy && (
               <span className="small muted" data-testid="classifying">
-                <span className="spinner" /> classifying {busy}…
+                <span className="spinner" /> classifying {busy}
+                {segmentation !== "border" && !segmenterUsed ? " (the first photo also fetches the segmentation network, 44 MB, once)" : ""}…
               </span>
             )}
           </div>
@@ -461,7 +465,7 @@ function ResultView({ shown, names, client }: { shown: Shown; names: readonly st
           <ModelInputPreview input={result.input} />
           <figcaption>
             what the model sees: 28×28{result.inverted && ", inverted"}
-            {result.mirrored && ", mirrored (heel right, as Fashion-MNIST shows shoes)"}
+            {result.mirrored && ", mirrored (a wide item turned heavier side right: a shoe heel-right, as Fashion-MNIST shows shoes)"}
           </figcaption>
         </figure>
         <figure>

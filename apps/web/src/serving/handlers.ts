@@ -137,11 +137,12 @@ export async function modelPost(req: ServeRequest, segments: string[], store: Mo
           width: photo.width,
           height: photo.height,
           format: photo.format,
-          segmentation,
+          // What was used: a 28x28 picture is taken as it is, without IS-Net.
+          segmentation: views.length > 1 ? "both" : photo.segmentation,
           inverted: photo.inverted,
           box: photo.box,
           downscaled: photo.downscaled,
-          views: views.map((v, k) => ({ segmentation: segmentation === "both" ? SEGMENTATIONS[k] : segmentation, box: v.box, inverted: v.inverted, probabilities: predicted[k] })),
+          views: views.map((v, k) => ({ segmentation: v.segmentation, box: v.box, inverted: v.inverted, probabilities: predicted[k] })),
         },
       });
     }

@@ -3,7 +3,7 @@
 // with sharp (libvips: libspng for PNG, libjpeg-turbo's decoder for JPEG, as Chromium uses), apply
 // the EXIF orientation as createImageBitmap does, scale the long side down to 1024 as the page does,
 // then (with a segmenter) IS-Net's object map and preprocessPhoto from @fmnist/model.
-import { type PhotoPreprocessOptions, preprocessPhoto } from "@fmnist/model";
+import { IMAGE_SIZE, type PhotoPreprocessOptions, preprocessPhoto } from "@fmnist/model";
 import type { SalientSegmenter } from "@fmnist/model/salient";
 import { loadSalientSegmenter } from "@fmnist/model/salient-node";
 import sharp, { type OutputInfo } from "sharp";
@@ -23,6 +23,8 @@ export interface PreparedPhoto {
   coverage: number;
   /** The object's box in the photo's own pixels. */
   box: { x: number; y: number; width: number; height: number };
+  /** How the item was found: the border model, or IS-Net's mask. */
+  segmentation: "border" | "isnet";
   width: number;
   height: number;
   format: ImageFormat;
@@ -87,7 +89,7 @@ async function preprocessDecoded(photo: DecodedPhoto, options?: PhotoPreprocessO
     width: Math.round(pre.box.width * scale),
     height: Math.round(pre.box.height * scale),
   };
-  return { input: pre.input, inverted: pre.inverted, mirrored: pre.mirrored, coverage: pre.coverage, box, width, height, format, downscaled: decodedWidth !== width };
+  return { input: pre.input, inverted: pre.inverted, mirrored: pre.mirrored, coverage: pre.coverage, box, segmentation: segmenter ? "isnet" : "border", width, height, format, downscaled: decodedWidth !== width };
 }
 
 /** One photo as the model's input, its item found by the border model. */
@@ -99,8 +101,11 @@ export async function preparePhoto(bytes: Uint8Array, what = "the image", option
  * model's and IS-Net's, whose predictions are averaged (see Segmentation). */
 export async function photoViews(bytes: Uint8Array, what: string, segmentation: Segmentation, options?: PhotoPreprocessOptions): Promise<PreparedPhoto[]> {
   const photo = await decodePhoto(bytes, what);
+  // A 28x28 picture is taken as a Fashion-MNIST image as it is (preprocessPhoto): nothing to find,
+  // as in the page's worker.
+  const isnet = segmentation !== "border" && !(photo.decodedWidth === IMAGE_SIZE && photo.decodedHeight === IMAGE_SIZE);
   const views: PreparedPhoto[] = [];
-  if (segmentation !== "isnet") views.push(await preprocessDecoded(photo, options));
-  if (segmentation !== "border") views.push(await preprocessDecoded(photo, options, await loadSalientSegmenter()));
+  if (segmentation !== "isnet" || !isnet) views.push(await preprocessDecoded(photo, options));
+  if (isnet) views.push(await preprocessDecoded(photo, options, await loadSalientSegmenter()));
   return views;
 }
