@@ -154,7 +154,8 @@ test.describe("classify page", () => {
 
     // Still working: a large but reasonable picture is decoded downscaled and classified.
     await input.setInputFiles({ name: "big.png", mimeType: "image/png", buffer: await blackPng(3000, 2000) });
-    await expectResultFor(page, "big.png");
+    // The page's first photo: on the default segmentation the worker also fetches IS-Net.
+    await expectResultFor(page, "big.png", 60_000);
     await expect(page.getByTestId("result")).toContainText("3000×2000 (decoded downscaled)");
     await expect(error).toHaveCount(0);
   });

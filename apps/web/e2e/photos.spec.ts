@@ -119,3 +119,25 @@ test("a picture with nothing on it says so instead of one confident word", async
   await expect(page.getByTestId("caveat")).toContainText("probably not a picture of one piece of clothing");
   await expect(page.getByTestId("top-class")).toContainText("?");
 });
+
+test("when IS-Net cannot be fetched, the default still answers with the border model's view and says so; the next photo retries", async ({ page }) => {
+  test.setTimeout(150_000);
+  // The network's download fails, as on a flaky connection or a server without the package.
+  await page.context().route("**/classify/segmenter", (route) => route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: "segmenter offline (test)" }) }));
+  await openClassify(page, `?run=${byName("e2e tiny-cnn lr 0.003").id}`);
+  const name = SNEAKER.split("/")[1];
+  const buffer = readFileSync(join(REAL_PHOTOS, SNEAKER));
+  await page.getByTestId("file-input").setInputFiles({ name, mimeType: "image/jpeg", buffer });
+  await expectResultFor(page, name, 60_000);
+  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "border");
+  await expect(page.getByTestId("segmentation-note")).toContainText("HTTP 503: segmenter offline (test)");
+  await expect(page.getByTestId("segmentation-note")).toContainText("the border model's view alone was classified");
+  await expect(page.getByTestId("top-class")).toBeVisible();
+
+  // Back online: the next photo fetches the network and gets both views.
+  await page.context().unroute("**/classify/segmenter");
+  await page.getByTestId("file-input").setInputFiles({ name: `again-${name}`, mimeType: "image/jpeg", buffer });
+  await expectResultFor(page, `again-${name}`, 90_000);
+  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "both");
+  await expect(page.getByTestId("segmentation-note")).toHaveCount(0);
+});

@@ -459,6 +459,12 @@ function ResultView({ shown, names, client }: { shown: Shown; names: readonly st
             {shown.source} · {result.width}×{result.height}
             {result.downscaled && " (decoded downscaled)"}
             {result.coverage > 0 ? ` · dashed: the item found by the ${SEGMENTATION_LABELS[result.shownView]}${result.segmentation === "both" ? " (probabilities: the mean of its view and the other's)" : ""} (${result.box.width}×${result.box.height} at ${result.box.x},${result.box.y})` : " · no item stood out from the background"}
+            {result.segmentationNote && (
+              <span className="segmentation-note" data-testid="segmentation-note">
+                {" "}
+                · {result.segmentationNote}
+              </span>
+            )}
           </figcaption>
         </figure>
         <figure>

@@ -114,7 +114,18 @@ async function classifyFile(req: Extract<WorkerRequest, { type: "classify-file" 
   const ts = performance.now();
   // A 28x28 picture is taken as a Fashion-MNIST image as it is (preprocessPhoto): nothing to find.
   const isnet = req.segmentation !== "border" && !(image.width === IMAGE_SIZE && image.height === IMAGE_SIZE);
-  const objectMap = isnet ? await (await loadSegmenter(req.segmenter)).map(image.data, image.width, image.height) : undefined;
+  let objectMap: Awaited<ReturnType<SalientSegmenter["map"]>> | undefined;
+  let segmentationNote: string | null = null;
+  if (isnet) {
+    try {
+      objectMap = await (await loadSegmenter(req.segmenter)).map(image.data, image.width, image.height);
+    } catch (e) {
+      // Asked for IS-Net alone: its failure is the answer. With "both", the border model's view
+      // still gives one, and the page says what is missing.
+      if (req.segmentation === "isnet") throw e;
+      segmentationNote = `${message(e)}; the border model's view alone was classified`;
+    }
+  }
   const segmentMs = performance.now() - ts;
   const t1 = performance.now();
   const views = [];
@@ -136,8 +147,9 @@ async function classifyFile(req: Extract<WorkerRequest, { type: "classify-file" 
     inferenceMs,
     decodeMs,
     preprocessMs,
-    segmentation: views.length > 1 ? "both" : isnet ? "isnet" : "border",
-    shownView: isnet && (views.length === 1 || shown === 1) ? "isnet" : "border",
+    segmentation: views.length > 1 ? "both" : objectMap ? "isnet" : "border",
+    shownView: objectMap && (views.length === 1 || shown === 1) ? "isnet" : "border",
+    segmentationNote,
     segmentMs,
     input: pre.input,
     preview: decoded.bitmap,
@@ -168,6 +180,7 @@ function classifyPixels(rgba: Uint8ClampedArray, width: number, height: number):
     // A drawing is on a plain background: the border model always finds it.
     segmentation: "border",
     shownView: "border",
+    segmentationNote: null,
     segmentMs: 0,
     input: pre.input,
     preview: null,

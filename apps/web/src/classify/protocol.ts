@@ -9,7 +9,7 @@ export const BACKENDS: readonly Backend[] = ["webgl", "wasm", "cpu"];
  * (instant, in the page's own code); "isnet", IS-Net's salient-object mask (a 44 MB network, run by
  * onnxruntime-web, about a second a photo); "both", the model's probabilities for the two views
  * averaged, the default: measured best on the real photos (bench:photos: 72.4% top-1 against 66.5%
- * for the border model alone and 71.8% for IS-Net alone), at the cost of a 44 MB download on the
+ * for the border model alone and 71.2% for IS-Net alone), at the cost of a 44 MB download on the
  * first photo and about a second a photo. The prediction API's :classify takes the same values
  * and has the same default. */
 export const SEGMENTATIONS = ["border", "isnet", "both"] as const;
@@ -70,6 +70,9 @@ export interface Classification {
   /** Whose view is shown (box, input, heat map): for "both", the one that gives the averaged top
    * class the higher probability. */
   shownView: Exclude<Segmentation, "both">;
+  /** With "both", why IS-Net could not be used (its download failed): the border model's view
+   * alone was classified instead of no answer. */
+  segmentationNote: string | null;
   segmentMs: number;
   /** The 28x28 input the model saw, [0,1], row-major. */
   input: Float32Array;
