@@ -117,7 +117,9 @@ async function main() {
   for (const row of rows) {
     const tp = performance.now();
     // As the endpoint: one view, or for --segment both the border model's and IS-Net's.
-    const views = await photoViews(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, args.segment === "grabcut" ? "border" : (args.segment as Segmentation), preOptions);
+    const { views, note } = await photoViews(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, args.segment === "grabcut" ? "border" : (args.segment as Segmentation), preOptions);
+    // A measurement of "both" must not quietly become one of the border model alone.
+    if (note) throw new Error(note);
     const pre = views[0];
     preMs += performance.now() - tp;
     inputs.push(pre.input);

@@ -119,7 +119,7 @@ export async function modelPost(req: ServeRequest, segments: string[], store: Mo
       checkServeToken(req);
       const segmentation = segmentationOf(req.query("segment"));
       const { bytes, name } = await photoBytes(req);
-      const views = await photoViews(bytes, name, segmentation);
+      const { views, note } = await photoViews(bytes, name, segmentation);
       const l = await store.get(ref);
       const input = new Float32Array(views.length * IMAGE_SIZE * IMAGE_SIZE);
       views.forEach((v, k) => {
@@ -143,6 +143,7 @@ export async function modelPost(req: ServeRequest, segments: string[], store: Mo
           box: photo.box,
           downscaled: photo.downscaled,
           views: views.map((v, k) => ({ segmentation: v.segmentation, box: v.box, inverted: v.inverted, probabilities: predicted[k] })),
+          ...(note ? { note } : {}),
         },
       });
     }

@@ -97,15 +97,40 @@ export async function preparePhoto(bytes: Uint8Array, what = "the image", option
   return preprocessDecoded(await decodePhoto(bytes, what), options);
 }
 
+export interface PhotoViews {
+  views: PreparedPhoto[];
+  /** With "both", why IS-Net could not be used: the border model's view alone was classified. */
+  note: string | null;
+}
+
 /** The views of a photo a segmentation asks for, decoded once: one, or for "both" the border
- * model's and IS-Net's, whose predictions are averaged (see Segmentation). */
-export async function photoViews(bytes: Uint8Array, what: string, segmentation: Segmentation, options?: PhotoPreprocessOptions): Promise<PreparedPhoto[]> {
+ * model's and IS-Net's, whose predictions are averaged (see Segmentation). `loadSegmenter` is
+ * IS-Net's loader (a parameter so that tests can make it fail). */
+export async function photoViews(
+  bytes: Uint8Array,
+  what: string,
+  segmentation: Segmentation,
+  options?: PhotoPreprocessOptions,
+  loadSegmenter: () => Promise<SalientSegmenter> = loadSalientSegmenter,
+): Promise<PhotoViews> {
   const photo = await decodePhoto(bytes, what);
   // A 28x28 picture is taken as a Fashion-MNIST image as it is (preprocessPhoto): nothing to find,
   // as in the page's worker.
   const isnet = segmentation !== "border" && !(photo.decodedWidth === IMAGE_SIZE && photo.decodedHeight === IMAGE_SIZE);
+  let segmenter: SalientSegmenter | null = null;
+  let note: string | null = null;
+  if (isnet) {
+    try {
+      segmenter = await loadSegmenter();
+    } catch (e) {
+      // IS-Net alone asked for: its failure is the answer (500 with the reason). With "both", the
+      // border model's view still gives one, as on the classify page.
+      if (segmentation === "isnet") throw e;
+      note = `IS-Net could not be loaded (${e instanceof Error ? e.message.split("\n")[0] : String(e)}); the border model's view alone was classified`;
+    }
+  }
   const views: PreparedPhoto[] = [];
-  if (segmentation !== "isnet" || !isnet) views.push(await preprocessDecoded(photo, options));
-  if (isnet) views.push(await preprocessDecoded(photo, options, await loadSalientSegmenter()));
-  return views;
+  if (segmentation !== "isnet" || !segmenter) views.push(await preprocessDecoded(photo, options));
+  if (segmenter) views.push(await preprocessDecoded(photo, options, segmenter));
+  return { views, note };
 }

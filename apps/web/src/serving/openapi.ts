@@ -157,6 +157,7 @@ export function openApiDocument() {
                   description: "Each view classified (two for segment=both, one for a 28x28 picture; box and inversion above are the first's)",
                   items: { type: "object", properties: { segmentation: { type: "string" }, box: { type: "object" }, inverted: { type: "boolean" }, probabilities } },
                 },
+                note: { type: "string", description: "Only when segment=both could not load IS-Net: why, and that the border model's view alone was classified" },
               },
             },
           },

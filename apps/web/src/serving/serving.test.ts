@@ -11,6 +11,7 @@ import { encodeGreyPng } from "~/server/png";
 import { DynamicBatcher } from "./batcher";
 import type { ServeError } from "./errors";
 import { handleModelGet, handleModelPost } from "./handlers";
+import { photoViews } from "./image";
 import { MAX_INSTANCES } from "./limits";
 import { ModelStore } from "./model-store";
 import { createServingFixture, type ServingFixture } from "./test-fixture";
@@ -265,6 +266,15 @@ describe("the photo endpoint", () => {
       expect(both.preprocessing.views[1].probabilities[c]).toBeCloseTo(isnet.probabilities[c], 6);
       expect(both.probabilities[c]).toBeCloseTo((border.probabilities[c] + isnet.probabilities[c]) / 2, 6);
     }
+    // IS-Net failing to load (weights missing, say): "both" answers with the border model's view
+    // and says so; "isnet" alone fails with the reason.
+    const broken = () => Promise.reject(new Error("weights missing (test)"));
+    const fallback = await photoViews(bytes, "the image", "both", undefined, broken);
+    expect(fallback.views.map((v) => v.segmentation)).toEqual(["border"]);
+    expect(fallback.views[0].box).toEqual(border.preprocessing.box);
+    expect(fallback.note).toMatch(/IS-Net could not be loaded \(weights missing \(test\)\); the border model's view alone was classified/);
+    await expect(photoViews(bytes, "the image", "isnet", undefined, broken)).rejects.toThrow("weights missing (test)");
+    expect((await photoViews(bytes, "the image", "both")).note).toBeNull();
     const bad = await classify("?segment=grabcut");
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/\?segment must be one of border, isnet, both, not "grabcut"/);
