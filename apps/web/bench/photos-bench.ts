@@ -1,5 +1,5 @@
 /**
- * pnpm bench:photos [--run <id>] [--tta none|mirror|full] [--segment border|isnet|both|grabcut] [--photos <dir>] [--json <file>] [--wrong]
+ * pnpm bench:photos [--run <id>] [--tta none|mirror|full] [--segment border|isnet|both|grabcut] [--isnet-side <px>] [--photos <dir>] [--json <file>] [--wrong]
  *
  * The labelled real photos of ../shared/real-photos through the same path as the prediction API's
  * photo endpoint (and so the classify page's preprocessing): sharp decodes (libjpeg-turbo, as
@@ -20,6 +20,8 @@ import { IMAGE_PIXELS } from "@fmnist/data/image";
 import { artifactsDir } from "@fmnist/db/config";
 import { CLASS_NAMES_EN, type PhotoPreprocessOptions } from "@fmnist/model";
 import { loadGrabCut } from "@fmnist/model/grabcut";
+import { SALIENT_SIDE } from "@fmnist/model/salient";
+import { loadSalientSegmenter } from "@fmnist/model/salient-node";
 import sharp from "sharp";
 import { DEFAULT_SEGMENTATION, SEGMENTATIONS, type Segmentation } from "../src/classify/protocol";
 import { photoViews, preparePhoto } from "../src/serving/image";
@@ -43,11 +45,15 @@ const { values: args } = parseArgs({
      * @fmnist/model/salient) or "both" (the two views' probabilities averaged). The default is the
      * classify page's and the endpoint's. */
     segment: { type: "string", default: DEFAULT_SEGMENTATION },
+    /** The side IS-Net sees the picture at (a multiple of 64); default the page's, SALIENT_SIDE. */
+    "isnet-side": { type: "string", default: String(SALIENT_SIDE) },
   },
 });
 const preOptions = JSON.parse(args.pre) as PhotoPreprocessOptions;
 if (!["none", "mirror", "full"].includes(args.tta)) throw new Error(`--tta must be none, mirror or full, not ${args.tta}`);
 
+const isnetSide = Number(args["isnet-side"]);
+const loadIsNet = () => loadSalientSegmenter({ side: isnetSide });
 const SHOES = new Set([5, 7, 9]);
 const api = createCaller(createTRPCContext());
 
@@ -117,7 +123,7 @@ async function main() {
   for (const row of rows) {
     const tp = performance.now();
     // As the endpoint: one view, or for --segment both the border model's and IS-Net's.
-    const { views, note } = await photoViews(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, args.segment === "grabcut" ? "border" : (args.segment as Segmentation), preOptions);
+    const { views, note } = await photoViews(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, args.segment === "grabcut" ? "border" : (args.segment as Segmentation), preOptions, loadIsNet);
     // A measurement of "both" must not quietly become one of the border model alone.
     if (note) throw new Error(note);
     const pre = views[0];
@@ -168,7 +174,7 @@ async function main() {
   line("overall", all);
   console.log(`\nconfusion (rows true, columns predicted): ${all.map((c) => String(c).padStart(3)).join("")}`);
   for (let c = 0; c < 10; c++) console.log(`  ${c} ${CLASS_NAMES_EN[c].padEnd(12)}${" ".repeat(27)}${confusion[c].map((x) => String(x).padStart(3)).join("")}`);
-  console.log(`\n${rows.length} photos in ${seconds.toFixed(1)} s; decode + preprocessing ${(preMs / rows.length).toFixed(1)} ms a photo (segmentation: ${args.segment})`);
+  console.log(`\n${rows.length} photos in ${seconds.toFixed(1)} s; decode + preprocessing ${(preMs / rows.length).toFixed(1)} ms a photo (segmentation: ${args.segment}${args.segment === "border" || args.segment === "grabcut" ? "" : `, IS-Net at ${isnetSide}x${isnetSide}`})`);
   if (args.wrong) {
     for (const r of results) if (r.predicted !== r.label) console.log(`  wrong: ${r.file} (${r.kind}) -> ${CLASS_NAMES_EN[r.predicted]} ${(100 * r.p).toFixed(0)}%`);
   }

@@ -72,7 +72,7 @@ export async function openClassify(page: Page, query: string): Promise<{ backend
 }
 
 /** Waits until the result shown is the one for `source` (a file name, "drawing", "test image #n");
- * a page's first photo with IS-Net (the default, "both") also waits for the network's download. */
+ * a page's first photo with IS-Net (the default) also waits for the network's download. */
 export async function expectResultFor(page: Page, source: string, timeout?: number) {
   await expect(page.getByTestId("result")).toHaveAttribute("data-source", source, { timeout });
 }

@@ -92,7 +92,7 @@ test.describe("model registry", () => {
   });
 
   test("the photo endpoint and the classify page give the same class and probabilities", async ({ page, request }) => {
-    // Both on their default segmentation ("both": the border model's and IS-Net's views averaged).
+    // Both on their default segmentation (IS-Net).
     test.setTimeout(180_000);
     const photos: { name: string; bytes: Buffer; type: string }[] = [];
     for (const i of [0, 1, 2, 3, 4]) {

@@ -66,7 +66,7 @@ for (const [runName, method] of [
   });
 }
 
-test("by default both views are averaged; IS-Net finds the pullover on a bed sheet where the border model takes a cushion", async ({ page }) => {
+test("by default IS-Net finds the pullover on a bed sheet where the border model takes a cushion; both averages the two", async ({ page }) => {
   test.setTimeout(150_000);
   await openClassify(page, `?run=${byName("e2e tiny-cnn lr 0.003").id}`);
   const name = "cds-14c2f75c.jpg";
@@ -74,15 +74,21 @@ test("by default both views are averaged; IS-Net finds the pullover on a bed she
   const boxOf = async () => JSON.parse((await page.getByTestId("detected-box").getAttribute("data-box")) ?? "null") as { x: number; y: number; width: number; height: number };
   const probabilitySum = async () => (await Promise.all(Array.from({ length: 10 }, async (_, c) => Number(await page.getByTestId(`prob-${c}`).getAttribute("data-value"))))).reduce((a, b) => a + b, 0);
 
-  // The default, both views with their probabilities averaged: the first photo fetches the network
-  // (the wait says so).
-  await expect(page.getByTestId("segmentation-select")).toHaveValue("both");
+  // The default, IS-Net: the first photo fetches the network (the wait says so); the box is the
+  // pullover (x 5-395, y 60-260 on the 400x300 picture).
+  await expect(page.getByTestId("segmentation-select")).toHaveValue("isnet");
   await page.getByTestId("file-input").setInputFiles({ name, mimeType: "image/jpeg", buffer });
   await expect(page.getByTestId("classifying")).toContainText("fetches the segmentation network");
   await expectResultFor(page, name, 90_000);
-  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "both");
-  await expect(page.getByTestId("detected-box")).toContainText("the mean of its view and the other's");
+  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "isnet");
+  const box = await boxOf();
+  expect(box.x).toBeLessThan(25);
+  expect(box.width).toBeGreaterThan(350);
+  await expect(page.getByTestId("detected-box")).toContainText("found by the IS-Net network");
+  await expect(page.getByTestId("model-input")).toBeVisible();
+  await expect(page.getByTestId("original-preview")).toHaveAttribute("data-heat", "1");
   expect(Math.abs((await probabilitySum()) - 1)).toBeLessThan(1e-3);
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, "classify-isnet.png"), fullPage: true });
 
   // The border model alone, chosen in the menu (the URL keeps it): the white cushion cut by the
   // right edge (x 375-400).
@@ -92,19 +98,13 @@ test("by default both views are averaged; IS-Net finds the pullover on a bed she
   await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "border");
   expect((await boxOf()).x).toBeGreaterThan(300);
 
-  // IS-Net alone (loaded already): the pullover (x 5-395, y 60-260 on the 400x300 picture).
-  await page.getByTestId("segmentation-select").selectOption("isnet");
-  await expect(page).toHaveURL(/segment=isnet/);
-  await expect(page.getByTestId("model-status")).toContainText("Loaded on");
+  // Both views, their probabilities averaged (the network is loaded already).
+  await page.getByTestId("segmentation-select").selectOption("both");
+  await expect(page).toHaveURL(/segment=both/);
   await page.getByTestId("file-input").setInputFiles({ name, mimeType: "image/jpeg", buffer });
-  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "isnet", { timeout: 60_000 });
-  const box = await boxOf();
-  expect(box.x).toBeLessThan(25);
-  expect(box.width).toBeGreaterThan(350);
-  await expect(page.getByTestId("detected-box")).toContainText("found by the IS-Net network");
-  await expect(page.getByTestId("model-input")).toBeVisible();
-  await expect(page.getByTestId("original-preview")).toHaveAttribute("data-heat", "1");
-  await page.screenshot({ path: join(SCREENSHOTS_DIR, "classify-isnet.png"), fullPage: true });
+  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "both", { timeout: 60_000 });
+  await expect(page.getByTestId("detected-box")).toContainText("the mean of its view and the other's");
+  expect(Math.abs((await probabilitySum()) - 1)).toBeLessThan(1e-3);
 });
 
 test("a picture with nothing on it says so instead of one confident word", async ({ page }) => {
@@ -134,10 +134,10 @@ test("when IS-Net cannot be fetched, the default still answers with the border m
   await expect(page.getByTestId("segmentation-note")).toContainText("the border model's view alone was classified");
   await expect(page.getByTestId("top-class")).toBeVisible();
 
-  // Back online: the next photo fetches the network and gets both views.
+  // Back online: the next photo fetches the network and gets its view.
   await page.context().unroute("**/classify/segmenter");
   await page.getByTestId("file-input").setInputFiles({ name: `again-${name}`, mimeType: "image/jpeg", buffer });
   await expectResultFor(page, `again-${name}`, 90_000);
-  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "both");
+  await expect(page.getByTestId("detected-box")).toHaveAttribute("data-segmentation", "isnet");
   await expect(page.getByTestId("segmentation-note")).toHaveCount(0);
 });

@@ -2,7 +2,7 @@
 // and the route that hands them to the classify page's worker). See ./salient.
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { createSalientSegmenter, type SalientOptions, type SalientSegmenter } from "./salient";
+import { createSalientSegmenter, SALIENT_SIDE, type SalientOptions, type SalientSegmenter } from "./salient";
 import { freeInputSize } from "./salient-graph";
 
 /** Which of the package's models: "small" is the int8-quantised one (44 MB), "medium" fp16 (88 MB). */
@@ -42,11 +42,16 @@ export function salientModel(): Promise<Uint8Array> {
   return prepared;
 }
 
-let segmenter: Promise<SalientSegmenter> | null = null;
+const segmenters = new Map<number, Promise<SalientSegmenter>>();
 
-/** One segmenter per process. */
+/** One segmenter per process and side (bench:photos --isnet-side measures other sides). */
 export function loadSalientSegmenter(options: SalientOptions = {}): Promise<SalientSegmenter> {
-  segmenter ??= salientModel().then((model) => createSalientSegmenter(model, options));
-  segmenter.catch(() => (segmenter = null));
+  const side = options.side ?? SALIENT_SIDE;
+  let segmenter = segmenters.get(side);
+  if (!segmenter) {
+    segmenter = salientModel().then((model) => createSalientSegmenter(model, { ...options, side }));
+    segmenter.catch(() => segmenters.delete(side));
+    segmenters.set(side, segmenter);
+  }
   return segmenter;
 }

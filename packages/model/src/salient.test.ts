@@ -8,7 +8,7 @@ import * as ort from "onnxruntime-web";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { preprocessPhoto } from "./preprocess";
-import { SALIENT_SIDE, type SalientSegmenter } from "./salient";
+import { createSalientSegmenter, SALIENT_SIDE, type SalientSegmenter } from "./salient";
 import { loadSalientSegmenter, salientModel, shippedSalientModel } from "./salient-node";
 
 const { onnx } = onnxProto;
@@ -124,6 +124,22 @@ describe("IS-Net salient-object segmentation", () => {
     expect(withMap.input[22 * 28 + 3]).toBe(0);
     expect(withMap.input[14 * 28 + 14]).toBeGreaterThan(0.5);
   });
+
+  it("runs at another side that is a multiple of 64, and refuses one that is not", async () => {
+    const { rgba, width, height } = await pulloverPhoto();
+    const other = await loadSalientSegmenter({ side: 128 });
+    expect(other).not.toBe(segmenter);
+    const map = await other.map(rgba, width, height);
+    expect([map.w, map.h]).toEqual([128, 128]);
+    // The same pullover at a quarter of the default's pixels: most of the picture, its top-left corner not.
+    let item = 0;
+    for (const p of map.data) if (p > 0.5) item++;
+    expect(item / map.data.length).toBeGreaterThan(0.3);
+    expect(map.data[2 * 128 + 2]).toBeLessThan(0.5);
+    const model = await salientModel();
+    for (const side of [480, 100, 0])
+      await expect(createSalientSegmenter(model, { side })).rejects.toThrow(`IS-Net's side must be a positive multiple of 64, not ${side}`);
+  }, 60_000);
 
   it("refuses an object map whose size does not match its values", () => {
     const rgba = shirtPicture();

@@ -275,7 +275,7 @@ export function ClassifyView() {
               ))}
             </select>
           </label>
-          <label className="row small muted" title="How the item is found in a photo: the border model is instant; IS-Net, a segmentation network, downloads 44 MB once and takes about a second a photo; both (the default, the most accurate on real photos) averages the model's answers for the two">
+          <label className="row small muted" title="How the item is found in a photo: the border model is instant; IS-Net, a segmentation network (the default, the most accurate on real photos), downloads 44 MB once and takes about two seconds a photo; both averages the model's answers for the two views">
             Find the item with
             <select aria-label="Segmentation" data-testid="segmentation-select" value={segmentation} onChange={(e) => setSegmentation(e.target.value)}>
               {SEGMENTATIONS.map((v) => (

@@ -120,9 +120,7 @@ async function classifyFile(req: Extract<WorkerRequest, { type: "classify-file" 
     try {
       objectMap = await (await loadSegmenter(req.segmenter)).map(image.data, image.width, image.height);
     } catch (e) {
-      // Asked for IS-Net alone: its failure is the answer. With "both", the border model's view
-      // still gives one, and the page says what is missing.
-      if (req.segmentation === "isnet") throw e;
+      // The border model's view still gives an answer, and the page says what is missing.
       segmentationNote = `${message(e)}; the border model's view alone was classified`;
     }
   }

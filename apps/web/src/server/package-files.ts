@@ -15,7 +15,7 @@ export function packageFileRoute(packageName: string, files: ReadonlyMap<string,
     return candidates.find((d) => existsSync(/*turbopackIgnore: true*/ join(d, probe))) ?? null;
   };
   const cache = new Map<string, Uint8Array<ArrayBuffer>>();
-  return async function GET(_req: Request, ctx: { params: Promise<{ file: string }> }): Promise<Response> {
+  return async function servePackageFile(_req: Request, ctx: { params: Promise<{ file: string }> }): Promise<Response> {
     const { file } = await ctx.params;
     const type = files.get(file);
     if (!type) return Response.json({ error: `no such file: ${file}` }, { status: 404 });

@@ -99,13 +99,14 @@ export async function preparePhoto(bytes: Uint8Array, what = "the image", option
 
 export interface PhotoViews {
   views: PreparedPhoto[];
-  /** With "both", why IS-Net could not be used: the border model's view alone was classified. */
+  /** Why IS-Net could not be used: the border model's view alone was classified. */
   note: string | null;
 }
 
 /** The views of a photo a segmentation asks for, decoded once: one, or for "both" the border
- * model's and IS-Net's, whose predictions are averaged (see Segmentation). `loadSegmenter` is
- * IS-Net's loader (a parameter so that tests can make it fail). */
+ * model's and IS-Net's, whose predictions are averaged (see Segmentation). When IS-Net cannot be
+ * loaded, the border model's view answers and `note` says why, as on the classify page.
+ * `loadSegmenter` is IS-Net's loader (a parameter so that tests can make it fail). */
 export async function photoViews(
   bytes: Uint8Array,
   what: string,
@@ -123,9 +124,7 @@ export async function photoViews(
     try {
       segmenter = await loadSegmenter();
     } catch (e) {
-      // IS-Net alone asked for: its failure is the answer (500 with the reason). With "both", the
-      // border model's view still gives one, as on the classify page.
-      if (segmentation === "isnet") throw e;
+      // The border model's view still gives an answer, as on the classify page.
       note = `IS-Net could not be loaded (${e instanceof Error ? e.message.split("\n")[0] : String(e)}); the border model's view alone was classified`;
     }
   }
