@@ -124,7 +124,7 @@ async function main() {
     const tp = performance.now();
     // As the endpoint: one view, or for --segment both the border model's and IS-Net's.
     const { views, note } = await photoViews(new Uint8Array(readFileSync(join(args.photos, row.file))), row.file, args.segment === "grabcut" ? "border" : (args.segment as Segmentation), preOptions, loadIsNet);
-    // A measurement of "both" must not quietly become one of the border model alone.
+    // A measurement with IS-Net ("isnet" or "both") must not quietly become one of the border model alone.
     if (note) throw new Error(note);
     const pre = views[0];
     preMs += performance.now() - tp;
