@@ -15,12 +15,13 @@ import type { ObjectMap } from "./segment";
 /** The side the picture is scaled to for IS-Net: a multiple of 64, above the 192-px working copy of
  * segmentForeground. The network was trained at 1024; at 320 it sees items 3.2 times smaller than
  * it learnt them, and its masks are worse: bench:photos (IS-Net alone, two classifiers) 70.6/70.6%
- * top-1 at 320, 73.5/71.8% at 512, 71.8/71.2% at 640, for 1.0, 2.5 and 3.7 s a photo (one core). */
+ * top-1 at 320, 73.5/71.8% at 512, 71.8/71.2% at 640, for 1.0, 2.5 and 3.7 s a photo (one core,
+ * loaded machine). */
 export const SALIENT_SIDE = 512;
 
 export interface SalientSegmenter {
-  /** The probability that each pixel belongs to the main object, on a SALIENT_SIDE square grid
-   * stretched over the picture. */
+  /** The probability that each pixel belongs to the main object, on a square grid of the
+   * segmenter's side (SALIENT_SIDE unless set) stretched over the picture. */
   map(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): Promise<ObjectMap>;
   /** Frees the WebAssembly session. */
   release(): Promise<void>;

@@ -70,8 +70,8 @@ export interface Classification {
   /** Whose view is shown (box, input, heat map): for "both", the one that gives the averaged top
    * class the higher probability. */
   shownView: Exclude<Segmentation, "both">;
-  /** With "isnet" or "both", why IS-Net could not be used (its download failed): the border model's view
-   * alone was classified instead of no answer. */
+  /** With "isnet" or "both", why IS-Net could not be used (its download failed): the border
+   * model's view alone was classified instead of no answer. */
   segmentationNote: string | null;
   segmentMs: number;
   /** The 28x28 input the model saw, [0,1], row-major. */
