@@ -3,8 +3,9 @@ import { mirror } from "@fmnist/model";
 import * as tf from "@tensorflow/tfjs";
 
 export interface BatchOptions {
-  /** Augmentation: gets the batch's uint8 images (n x 784, a copy) and returns the images to use. */
-  transform?: (images: Uint8Array, n: number) => Uint8Array;
+  /** Augmentation: gets the batch's uint8 images (n x 784, a copy) and their labels, and returns
+   * the images to use (the labels stay as they are). */
+  transform?: (images: Uint8Array, n: number, labels: Uint8Array) => Uint8Array;
   /** Label smoothing e: targets 1 - e + e/10 for the true class and e/10 for the others. */
   labelSmoothing?: number;
 }
@@ -26,8 +27,12 @@ export function makeBatch(
   let offset: (k: number) => number;
   if (options.transform) {
     const batch = new Uint8Array(n * PIXELS);
-    for (let k = 0; k < n; k++) batch.set(images.subarray(index(k) * PIXELS, (index(k) + 1) * PIXELS), k * PIXELS);
-    pixels = options.transform(batch, n);
+    const batchLabels = new Uint8Array(n);
+    for (let k = 0; k < n; k++) {
+      batch.set(images.subarray(index(k) * PIXELS, (index(k) + 1) * PIXELS), k * PIXELS);
+      batchLabels[k] = labels[index(k)];
+    }
+    pixels = options.transform(batch, n, batchLabels);
     offset = (k) => k * PIXELS;
   } else {
     pixels = images;

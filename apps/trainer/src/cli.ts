@@ -62,6 +62,7 @@ program
   .option("--augment-photo <p>", "augmentation: real-photo look (scale, contrast, left-overs) probability (0 = off)", number("photo augmentation"), defaults.augmentPhoto)
   .option("--augment-background <p>", "augmentation: the item on a textured background (a failed segmentation) probability (0 = off)", number("background augmentation"), defaults.augmentBackground)
   .option("--augment-affine <p>", "augmentation: turned up to 15 degrees, scaled and sheared (items askew in photos) probability (0 = off)", number("affine augmentation"), defaults.augmentAffine)
+  .option("--augment-pair <p>", "augmentation: a shoe shown as a pair (a second shoe behind or beside it) probability per shoe image (0 = off)", number("pair augmentation"), defaults.augmentPair)
   .addOption(new Option("--recipe <name>", "start from a named recipe; options given explicitly override it").choices(RECIPE_NAMES))
   .option("--seed <n>", "seed for weights, split and data order", number("seed"), defaults.seed)
   .option("--max-train-images <n>", "use at most this many training images (0 = all)", number("max train images"), 0)
@@ -75,7 +76,7 @@ program
     const fields = [
       "architecture", "epochs", "batchSize", "learningRate", "validationSplit", "patience", "dropout", "checkpointMetric", "averageLastEpochs",
       "optimizer", "weightDecay", "momentum", "lrSchedule", "warmupEpochs", "stepEpochs", "stepGamma", "labelSmoothing",
-      "augmentCropPadding", "augmentFlip", "augmentErasing", "augmentPhoto", "augmentBackground", "augmentAffine", "seed", "backend", "maxTrainImages",
+      "augmentCropPadding", "augmentFlip", "augmentErasing", "augmentPhoto", "augmentBackground", "augmentAffine", "augmentPair", "seed", "backend", "maxTrainImages",
     ] as const;
     const given = Object.fromEntries(fields.filter((k) => cmd.getOptionValueSource(k) === "cli" || !(k in recipe)).map((k) => [k, o[k]]));
     const input = { ...recipe, ...given };

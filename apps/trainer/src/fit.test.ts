@@ -35,7 +35,8 @@ describe("fit() without a database", () => {
       batchSize: 64,
       seed: 1,
       validation,
-      augment: { cropPadding: 1, flip: true, erasing: 0.2 },
+      // pair needs the batch's labels: it throws if makeBatch does not hand them to the augmentation.
+      augment: { cropPadding: 1, flip: true, erasing: 0.2, pair: 0.3 },
       labelSmoothing: 0.1,
       callbacks: [checkpoint, counter],
     });

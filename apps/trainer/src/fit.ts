@@ -73,7 +73,7 @@ export async function fit(model: tf.LayersModel, train: Dataset, options: FitOpt
   for (let epoch = 1; epoch <= options.epochs && !ctx.stopTraining; epoch++) {
     const order = shuffleInPlace(Int32Array.from({ length: count }, (_, i) => i), seededRandom(options.seed * 1000 + epoch));
     const augmentRandom = seededRandom(options.seed * 7919 + epoch);
-    const transform = augmentationEnabled(augment) ? (batch: Uint8Array, n: number) => augmentImages(batch, n, augment, augmentRandom) : undefined;
+    const transform = augmentationEnabled(augment) ? (batch: Uint8Array, n: number, labels: Uint8Array) => augmentImages(batch, n, augment, augmentRandom, labels) : undefined;
     let learningRate = getLearningRate(ctx.optimizer);
     await each("onEpochBegin", epoch, batches, ctx);
     const epochStart = Date.now();

@@ -58,7 +58,7 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): P
       line(
         `run ${runId}: ${c.name} | ${c.architecture}, ${c.epochs} epochs, batch ${c.batchSize}, ${c.optimizer} lr ${c.learningRate} (${c.lrSchedule})` +
           `${c.weightDecay > 0 ? `, weight decay ${c.weightDecay}` : ""}${c.labelSmoothing > 0 ? `, label smoothing ${c.labelSmoothing}` : ""}` +
-          `${c.augmentCropPadding > 0 || c.augmentFlip || c.augmentErasing > 0 || c.augmentPhoto > 0 || c.augmentBackground > 0 || c.augmentAffine > 0 ? `, augment crop ${c.augmentCropPadding}px flip ${c.augmentFlip} erasing ${c.augmentErasing} photo ${c.augmentPhoto} background ${c.augmentBackground} affine ${c.augmentAffine}` : ""}, ` +
+          `${c.augmentCropPadding > 0 || c.augmentFlip || c.augmentErasing > 0 || c.augmentPhoto > 0 || c.augmentBackground > 0 || c.augmentAffine > 0 || c.augmentPair > 0 ? `, augment crop ${c.augmentCropPadding}px flip ${c.augmentFlip} erasing ${c.augmentErasing} photo ${c.augmentPhoto} background ${c.augmentBackground} affine ${c.augmentAffine} pair ${c.augmentPair}` : ""}, ` +
           `validation ${Math.round(c.validationSplit * 100)}%, patience ${c.patience} (val_loss), keep ${c.averageLastEpochs > 0 ? `the mean of the last ${c.averageLastEpochs} epochs` : `best ${c.checkpointMetric}`}, dropout ${c.dropout}, seed ${c.seed}`,
       );
     },

@@ -160,7 +160,7 @@ async function trainRecorded(options: TrainOptions, runId: string, reporter: Pro
       batchSize: config.batchSize,
       seed: config.seed,
       validation,
-      augment: { cropPadding: config.augmentCropPadding, flip: config.augmentFlip, erasing: config.augmentErasing, photo: config.augmentPhoto, background: config.augmentBackground, affine: config.augmentAffine },
+      augment: { cropPadding: config.augmentCropPadding, flip: config.augmentFlip, erasing: config.augmentErasing, photo: config.augmentPhoto, background: config.augmentBackground, affine: config.augmentAffine, pair: config.augmentPair },
       labelSmoothing: config.labelSmoothing,
       callbacks,
       shouldStop: () => recorder.cancelRequested || Boolean(options.shouldStop?.()),

@@ -3,6 +3,7 @@
 // `random` function the caller passes (the trainer derives it from the run seed and the epoch), so
 // the same seed gives the same batches. Labels are never touched.
 import { IMAGE_SIZE } from "./classes";
+import { frameBox } from "./preprocess";
 
 const S = IMAGE_SIZE;
 const PIXELS = S * S;
@@ -31,20 +32,34 @@ export interface AugmentOptions {
    * (a sandal laid diagonally, a shirt hung askew, a person leaning), where Fashion-MNIST shows
    * every item upright. */
   affine?: number;
+  /** "Pair" augmentation with this probability per shoe image (0 = off; sandals, sneakers and
+   * ankle boots only, so it needs the batch's labels): the shoe as half of a pair, as shops
+   * photograph shoes: a second copy a little smaller behind it, offset sideways and up, or beside
+   * it; the two framed together as preprocessPhoto frames a photo's item box (long side to 28).
+   * Fashion-MNIST shows one shoe, and a pair read as one wide item went to Bag or Trouser. */
+  pair?: number;
 }
 
-export const NO_AUGMENTATION: AugmentOptions = { cropPadding: 0, flip: false, erasing: 0, photo: 0, background: 0, affine: 0 };
+export const NO_AUGMENTATION: AugmentOptions = { cropPadding: 0, flip: false, erasing: 0, photo: 0, background: 0, affine: 0, pair: 0 };
+
+/** The shoe classes (Sandal, Sneaker, Ankle boot): the ones photographed as pairs. */
+const SHOE_LABELS = new Set([5, 7, 9]);
 
 export function augmentationEnabled(a: AugmentOptions): boolean {
   return a.cropPadding > 0 || a.flip || a.erasing > 0 || (a.photo ?? 0) > 0 || (a.background ?? 0) > 0 || (a.affine ?? 0) > 0;
 }
 
-/** Returns augmented copies of `count` consecutive 28x28 uint8 images from `images`. */
-export function augmentImages(images: Uint8Array, count: number, options: AugmentOptions, random: () => number): Uint8Array {
+/** Returns augmented copies of `count` consecutive 28x28 uint8 images from `images`; `labels` (the
+ * images' classes, same order) is needed only by the pair augmentation. */
+export function augmentImages(images: Uint8Array, count: number, options: AugmentOptions, random: () => number, labels?: ArrayLike<number>): Uint8Array {
+  const pair = options.pair ?? 0;
+  if (pair > 0 && !labels) throw new Error("the pair augmentation needs the images' labels");
   const out = new Uint8Array(images.subarray(0, count * PIXELS));
   const scratch = new Uint8Array(PIXELS);
   for (let k = 0; k < count; k++) {
     const img = out.subarray(k * PIXELS, (k + 1) * PIXELS);
+    // First: the pair is framed like a whole photo's item, and the other steps apply to that.
+    if (pair > 0 && labels && SHOE_LABELS.has(labels[k]) && random() < pair) pairUp(img, random);
     // Turned before the crop, so the crop's shift and the erasing apply to the turned item.
     if ((options.affine ?? 0) > 0 && random() < (options.affine ?? 0)) affine(img, random, scratch);
     if (options.cropPadding > 0) {
@@ -85,6 +100,54 @@ function affine(img: Uint8Array, random: () => number, scratch: Uint8Array): voi
       scratch[y * S + x] = Math.round(at(x0, y0) * (1 - fx) * (1 - fy) + at(x0 + 1, y0) * fx * (1 - fy) + at(x0, y0 + 1) * (1 - fx) * fy + at(x0 + 1, y0 + 1) * fx * fy);
     }
   img.set(scratch);
+}
+
+/** One shoe made half of a pair (see AugmentOptions.pair). */
+export function pairUp(img: Uint8Array, random: () => number): void {
+  let [bx0, by0, bx1, by1] = [S, S, -1, -1];
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++)
+      if (img[y * S + x] > 10) [bx0, by0, bx1, by1] = [Math.min(bx0, x), Math.min(by0, y), Math.max(bx1, x), Math.max(by1, y)];
+  if (bx1 < 0) return;
+  const [bw, bh] = [bx1 - bx0 + 1, by1 - by0 + 1];
+  // The other shoe: 0.8-1x the size (farther away), a little dimmer (in shade); 70% of the time
+  // behind (offset sideways by 15-60% of the width and up by 5-40% of the height), else beside (a
+  // gap of up to 15% of the width, level within 10%).
+  const s = 0.8 + 0.2 * random();
+  const dim = 0.7 + 0.3 * random();
+  const side = random() < 0.5 ? -1 : 1;
+  const behind = random() < 0.7;
+  const dx = side * (behind ? 0.15 + 0.45 * random() : 1 + 0.15 * random()) * bw;
+  const dy = behind ? -(0.05 + 0.35 * random()) * bh : (random() - 0.5) * 0.2 * bh;
+  // A canvas three times the side, the shoe in its middle square.
+  const C = 3 * S;
+  const canvas = new Float32Array(C * C);
+  const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= S || yy >= S ? 0 : img[yy * S + xx]);
+  const [cx, cy] = [(bx0 + bx1) / 2, (by0 + by1) / 2];
+  for (let y = 0; y < C; y++)
+    for (let x = 0; x < C; x++) {
+      // The far shoe, bilinear, scaled about its centre and moved.
+      const sx = (x - S - cx - dx) / s + cx;
+      const sy = (y - S - cy - dy) / s + cy;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const far = dim * (at(x0, y0) * (1 - fx) * (1 - fy) + at(x0 + 1, y0) * fx * (1 - fy) + at(x0, y0 + 1) * (1 - fx) * fy + at(x0 + 1, y0 + 1) * fx * fy);
+      // The near shoe covers the far one where it is drawn.
+      const near = at(x - S, y - S);
+      canvas[y * C + x] = near > 10 ? near : Math.max(near, far);
+    }
+  let [ux0, uy0, ux1, uy1] = [C, C, -1, -1];
+  for (let y = 0; y < C; y++)
+    for (let x = 0; x < C; x++)
+      if (canvas[y * C + x] > 10) [ux0, uy0, ux1, uy1] = [Math.min(ux0, x), Math.min(uy0, y), Math.max(ux1, x), Math.max(uy1, y)];
+  // Framed as preprocessPhoto frames a photo's item box.
+  const [boxW, boxH] = [ux1 - ux0 + 1, uy1 - uy0 + 1];
+  const box = new Float32Array(boxW * boxH);
+  for (let y = 0; y < boxH; y++) for (let x = 0; x < boxW; x++) box[y * boxW + x] = canvas[(uy0 + y) * C + ux0 + x] / 255;
+  const framed = frameBox(box, boxW, boxH);
+  for (let i = 0; i < PIXELS; i++) img[i] = Math.round(framed[i] * 255);
 }
 
 /** Bilinear resize of `img` by `s` about (cx, cy) into `out` (the rest 0). */

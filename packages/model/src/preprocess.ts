@@ -57,8 +57,9 @@ const lumaAt = (rgba: Uint8ClampedArray | Uint8Array, i: number) => {
   return (0.299 * rgba[i * 4] + 0.587 * rgba[i * 4 + 1] + 0.114 * rgba[i * 4 + 2]) * a + 255 * (1 - a);
 };
 
-/** Area-averaged resize of a box of values to 28x28: long side to 28, centred, aspect kept. */
-function frame(values: Float32Array, boxW: number, boxH: number): Float32Array {
+/** Area-averaged resize of a box of values (0-1) to 28x28: long side to 28, centred, aspect kept,
+ * as Fashion-MNIST frames every item (also used by the pair augmentation). */
+export function frameBox(values: Float32Array, boxW: number, boxH: number): Float32Array {
   const side = Math.max(boxW, boxH);
   const ox = -(side - boxW) / 2;
   const oy = -(side - boxH) / 2;
@@ -172,7 +173,7 @@ export function preprocessPhoto(
       }
     }
   }
-  let input = frame(values, boxW, boxH);
+  let input = frameBox(values, boxW, boxH);
   if (options.stretch ?? true) {
     let max = 0;
     for (let i = 0; i < PIXELS; i++) max = Math.max(max, input[i]);

@@ -157,6 +157,50 @@ describe("augmentation", () => {
     expect(augmentImages(src, n, { ...NO_AUGMENTATION, affine: 0 }, seededRandom(9))).toEqual(src);
     expect(trainConfigSchema.parse({ name: "x" }).augmentAffine).toBe(0);
   });
+  it("pair augmentation: shoes only, a second shoe beside or behind, the two framed together", () => {
+    // A wide "shoe" 20x8 (heel block on the right), framed as Fashion-MNIST frames one: its long
+    // side fills the picture. Labels alternate Sneaker (7) and T-shirt (0).
+    const n = 40;
+    const src = new Uint8Array(n * 784);
+    for (let k = 0; k < n; k++)
+      for (let y = 10; y < 18; y++) for (let x = 0; x < 28; x++) src[k * 784 + y * 28 + x] = x > 20 && y < 14 ? 250 : 180;
+    const labels = Array.from({ length: n }, (_, k) => (k % 2 === 0 ? 7 : 0));
+    const a = augmentImages(src, n, { ...NO_AUGMENTATION, pair: 1 }, seededRandom(10), labels);
+    expect(a).toEqual(augmentImages(src, n, { ...NO_AUGMENTATION, pair: 1 }, seededRandom(10), labels));
+    const extent = (img: Uint8Array, along: "rows" | "columns") => {
+      const lit: number[] = [];
+      for (let i = 0; i < 28; i++) {
+        let any = false;
+        for (let j = 0; j < 28; j++) any ||= (along === "rows" ? img[i * 28 + j] : img[j * 28 + i]) > 10;
+        if (any) lit.push(i);
+      }
+      return lit;
+    };
+    let [beside, behind] = [0, 0];
+    for (let k = 0; k < n; k++) {
+      const img = a.subarray(k * 784, (k + 1) * 784);
+      if (labels[k] !== 7) {
+        expect(img).toEqual(src.subarray(k * 784, (k + 1) * 784));
+        continue;
+      }
+      expect(img).not.toEqual(src.subarray(k * 784, (k + 1) * 784));
+      // The pair's long side still fills the picture, centred; the near shoe keeps its brightest
+      // pixel. Side by side the shoe gets shorter (8 rows before); one behind, raised, adds rows.
+      const rows = extent(img, "rows");
+      expect(extent(img, "columns").length).toBeGreaterThanOrEqual(25);
+      expect(Math.abs((rows[0] + rows[rows.length - 1]) / 2 - 13.5)).toBeLessThan(2);
+      expect(Math.max(...img)).toBeGreaterThan(200);
+      expect(rows.length).toBeGreaterThan(2);
+      expect(rows.length).toBeLessThanOrEqual(11);
+      if (rows.length <= 5) beside++;
+      if (rows.length >= 8) behind++;
+    }
+    expect(beside).toBeGreaterThan(0);
+    expect(behind).toBeGreaterThan(0);
+    expect(() => augmentImages(src, n, { ...NO_AUGMENTATION, pair: 1 }, seededRandom(10))).toThrow(/labels/);
+    expect(augmentImages(src, n, { ...NO_AUGMENTATION, pair: 0 }, seededRandom(10), labels)).toEqual(src);
+    expect(trainConfigSchema.parse({ name: "x" }).augmentPair).toBe(0);
+  });
   it("mirror twice is the identity", () => {
     const a = images().subarray(0, 784).slice();
     const b = a.slice();

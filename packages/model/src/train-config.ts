@@ -58,6 +58,9 @@ export const trainConfigSchema = z.object({
   /** Augmentation: "affine" (turned up to 15 degrees, scaled 0.85-1.05, sheared up to 0.1, as
    * items lie in real photos) with this probability per image (0 = off). */
   augmentAffine: z.number().min(0).max(1).default(0),
+  /** Augmentation: "pair" (a shoe as half of a pair: a second copy behind or beside it, the two
+   * framed together, as shops photograph shoes) with this probability per shoe image (0 = off). */
+  augmentPair: z.number().min(0).max(1).default(0),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   backend: z.enum(BACKEND_PREFERENCES).default("auto"),
   /** "fashion-mnist": the full dataset; "fixture-subset": the shipped 2,000/500-image real subset

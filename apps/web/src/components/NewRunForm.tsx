@@ -252,6 +252,7 @@ function RunForm({ initial, parent }: { initial: FormValues; parent: { id: strin
           {text("augmentPhoto", "probability per image: scale, contrast, left-over lines as real photos; 0 = off", "Augment: real-photo look")}
           {text("augmentBackground", "probability per image: the item on a textured background, as a failed segmentation leaves a photo; 0 = off", "Augment: photo background")}
           {text("augmentAffine", "probability per image: turned up to 15°, scaled and sheared, as items lie askew in photos; 0 = off", "Augment: askew (affine)")}
+          {text("augmentPair", "probability per shoe image: a second shoe behind or beside it, as shops photograph pairs; 0 = off", "Augment: shoe pairs")}
           {text("validationSplit", "fraction held out, 0.01–0.5", "Validation split")}
           {text("patience", "epochs without a lower validation loss; 0 = off", "Early-stopping patience")}
           {select("checkpointMetric", "Kept checkpoint", CHECKPOINT_METRICS, CHECKPOINT_LABELS, "the epoch whose weights are evaluated and exported")}

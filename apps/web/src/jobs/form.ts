@@ -30,6 +30,7 @@ export const NUMBER_FIELDS = [
   "augmentPhoto",
   "augmentBackground",
   "augmentAffine",
+  "augmentPair",
   "averageLastEpochs",
 ] as const;
 /** Check boxes: the inputs hold "true" / "false". */
