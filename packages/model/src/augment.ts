@@ -46,7 +46,7 @@ export const NO_AUGMENTATION: AugmentOptions = { cropPadding: 0, flip: false, er
 const SHOE_LABELS = new Set([5, 7, 9]);
 
 export function augmentationEnabled(a: AugmentOptions): boolean {
-  return a.cropPadding > 0 || a.flip || a.erasing > 0 || (a.photo ?? 0) > 0 || (a.background ?? 0) > 0 || (a.affine ?? 0) > 0;
+  return a.cropPadding > 0 || a.flip || a.erasing > 0 || (a.photo ?? 0) > 0 || (a.background ?? 0) > 0 || (a.affine ?? 0) > 0 || (a.pair ?? 0) > 0;
 }
 
 /** Returns augmented copies of `count` consecutive 28x28 uint8 images from `images`; `labels` (the

@@ -1,6 +1,6 @@
 import { seededRandom } from "@fmnist/data/split";
 import { describe, expect, it } from "vitest";
-import { augmentImages, mirror, NO_AUGMENTATION } from "./augment";
+import { augmentationEnabled, augmentImages, mirror, NO_AUGMENTATION } from "./augment";
 import { RECIPE_NAMES, RECIPES } from "./recipes";
 import { type LrSchedule, learningRateAt } from "./schedules";
 import { trainConfigSchema } from "./train-config";
@@ -199,6 +199,8 @@ describe("augmentation", () => {
     expect(behind).toBeGreaterThan(0);
     expect(() => augmentImages(src, n, { ...NO_AUGMENTATION, pair: 1 }, seededRandom(10))).toThrow(/labels/);
     expect(augmentImages(src, n, { ...NO_AUGMENTATION, pair: 0 }, seededRandom(10), labels)).toEqual(src);
+    // On its own it still makes the trainer augment.
+    expect(augmentationEnabled({ ...NO_AUGMENTATION, pair: 0.3 })).toBe(true);
     expect(trainConfigSchema.parse({ name: "x" }).augmentPair).toBe(0);
   });
   it("mirror twice is the identity", () => {
