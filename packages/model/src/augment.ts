@@ -76,6 +76,18 @@ export function augmentImages(images: Uint8Array, count: number, options: Augmen
   return out;
 }
 
+/** A pixel of one 28x28 image, 0 outside it. */
+const pixelAt = (img: Uint8Array, x: number, y: number) => (x < 0 || y < 0 || x >= S || y >= S ? 0 : img[y * S + x]);
+
+/** One 28x28 image at a fractional point, bilinear (0 outside): what affine, pairUp and shrinkInto sample. */
+function bilinearAt(img: Uint8Array, sx: number, sy: number): number {
+  const x0 = Math.floor(sx);
+  const y0 = Math.floor(sy);
+  const fx = sx - x0;
+  const fy = sy - y0;
+  return pixelAt(img, x0, y0) * (1 - fx) * (1 - fy) + pixelAt(img, x0 + 1, y0) * fx * (1 - fy) + pixelAt(img, x0, y0 + 1) * (1 - fx) * fy + pixelAt(img, x0 + 1, y0 + 1) * fx * fy;
+}
+
 /** One image turned, scaled and sheared about its centre (see AugmentOptions.affine), bilinear. */
 function affine(img: Uint8Array, random: () => number, scratch: Uint8Array): void {
   const angle = ((random() * 2 - 1) * 15 * Math.PI) / 180;
@@ -86,29 +98,29 @@ function affine(img: Uint8Array, random: () => number, scratch: Uint8Array): voi
   const [a, b, cc, d] = [scale * c, scale * (c * shear - s), scale * s, scale * (s * shear + c)];
   const det = a * d - b * cc;
   const [ia, ib, ic, id] = [d / det, -b / det, -cc / det, a / det];
-  const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= S || yy >= S ? 0 : img[yy * S + xx]);
   for (let y = 0; y < S; y++)
     for (let x = 0; x < S; x++) {
       const u = x - 13.5;
       const v = y - 13.5;
-      const sx = ia * u + ib * v + 13.5;
-      const sy = ic * u + id * v + 13.5;
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const fx = sx - x0;
-      const fy = sy - y0;
-      scratch[y * S + x] = Math.round(at(x0, y0) * (1 - fx) * (1 - fy) + at(x0 + 1, y0) * fx * (1 - fy) + at(x0, y0 + 1) * (1 - fx) * fy + at(x0 + 1, y0 + 1) * fx * fy);
+      scratch[y * S + x] = Math.round(bilinearAt(img, ia * u + ib * v + 13.5, ic * u + id * v + 13.5));
     }
   img.set(scratch);
 }
 
+/** The box [x0, y0, x1, y1] (inclusive) of the pixels above 10 in a side x side picture, or null. */
+function litBox(values: ArrayLike<number>, side: number): [number, number, number, number] | null {
+  let [x0, y0, x1, y1] = [side, side, -1, -1];
+  for (let y = 0; y < side; y++)
+    for (let x = 0; x < side; x++)
+      if (values[y * side + x] > 10) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+  return x1 < 0 ? null : [x0, y0, x1, y1];
+}
+
 /** One shoe made half of a pair (see AugmentOptions.pair). */
 export function pairUp(img: Uint8Array, random: () => number): void {
-  let [bx0, by0, bx1, by1] = [S, S, -1, -1];
-  for (let y = 0; y < S; y++)
-    for (let x = 0; x < S; x++)
-      if (img[y * S + x] > 10) [bx0, by0, bx1, by1] = [Math.min(bx0, x), Math.min(by0, y), Math.max(bx1, x), Math.max(by1, y)];
-  if (bx1 < 0) return;
+  const item = litBox(img, S);
+  if (!item) return;
+  const [bx0, by0, bx1, by1] = item;
   const [bw, bh] = [bx1 - bx0 + 1, by1 - by0 + 1];
   // The other shoe: 0.8-1x the size (farther away), a little dimmer (in shade); 70% of the time
   // behind (offset sideways by 15-60% of the width and up by 5-40% of the height), else beside (a
@@ -122,26 +134,17 @@ export function pairUp(img: Uint8Array, random: () => number): void {
   // A canvas three times the side, the shoe in its middle square.
   const C = 3 * S;
   const canvas = new Float32Array(C * C);
-  const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= S || yy >= S ? 0 : img[yy * S + xx]);
   const [cx, cy] = [(bx0 + bx1) / 2, (by0 + by1) / 2];
   for (let y = 0; y < C; y++)
     for (let x = 0; x < C; x++) {
       // The far shoe, bilinear, scaled about its centre and moved.
-      const sx = (x - S - cx - dx) / s + cx;
-      const sy = (y - S - cy - dy) / s + cy;
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const fx = sx - x0;
-      const fy = sy - y0;
-      const far = dim * (at(x0, y0) * (1 - fx) * (1 - fy) + at(x0 + 1, y0) * fx * (1 - fy) + at(x0, y0 + 1) * (1 - fx) * fy + at(x0 + 1, y0 + 1) * fx * fy);
+      const far = dim * bilinearAt(img, (x - S - cx - dx) / s + cx, (y - S - cy - dy) / s + cy);
       // The near shoe covers the far one where it is drawn.
-      const near = at(x - S, y - S);
+      const near = pixelAt(img, x - S, y - S);
       canvas[y * C + x] = near > 10 ? near : Math.max(near, far);
     }
-  let [ux0, uy0, ux1, uy1] = [C, C, -1, -1];
-  for (let y = 0; y < C; y++)
-    for (let x = 0; x < C; x++)
-      if (canvas[y * C + x] > 10) [ux0, uy0, ux1, uy1] = [Math.min(ux0, x), Math.min(uy0, y), Math.max(ux1, x), Math.max(uy1, y)];
+  // The near shoe alone is lit, so the pair's box exists.
+  const [ux0, uy0, ux1, uy1] = litBox(canvas, C)!;
   // Framed as preprocessPhoto frames a photo's item box.
   const [boxW, boxH] = [ux1 - ux0 + 1, uy1 - uy0 + 1];
   const box = new Float32Array(boxW * boxH);
@@ -153,17 +156,9 @@ export function pairUp(img: Uint8Array, random: () => number): void {
 /** Bilinear resize of `img` by `s` about (cx, cy) into `out` (the rest 0). */
 function shrinkInto(img: Uint8Array, s: number, cx: number, cy: number, out: Uint8Array): void {
   out.fill(0);
-  const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= S || yy >= S ? 0 : img[yy * S + xx]);
   for (let y = 0; y < S; y++)
     for (let x = 0; x < S; x++) {
-      const sx = (x - cx) / s + 13.5;
-      const sy = (y - cy) / s + 13.5;
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      if (x0 < -1 || y0 < -1 || x0 >= S || y0 >= S) continue;
-      const fx = sx - x0;
-      const fy = sy - y0;
-      out[y * S + x] = Math.round(at(x0, y0) * (1 - fx) * (1 - fy) + at(x0 + 1, y0) * fx * (1 - fy) + at(x0, y0 + 1) * (1 - fx) * fy + at(x0 + 1, y0 + 1) * fx * fy);
+      out[y * S + x] = Math.round(bilinearAt(img, (x - cx) / s + 13.5, (y - cy) / s + 13.5));
     }
 }
 
